@@ -1,0 +1,3 @@
+module github.com/vigilcp/vigil
+
+go 1.26.8
