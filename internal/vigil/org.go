@@ -1,0 +1,315 @@
+package vigil
+
+import (
+	"context"
+	"strings"
+)
+
+// Force is the police force that runs this installation of Vigil.
+type Force struct {
+	ID   int64  `json:"id"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Stamp
+}
+
+// LPA is a local policing area: a geographic division of the force.
+type LPA struct {
+	ID      int64  `json:"id"`
+	ForceID int64  `json:"force_id"`
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Stamp
+}
+
+// TeamKind says what a team does; queues and dashboards are built per kind.
+type TeamKind string
+
+// Team kinds.
+const (
+	TeamMissingPersons TeamKind = "missing_persons" // an LPA missing-persons team
+	TeamMOSOVO         TeamKind = "mosovo"          // management of sexual or violent offenders
+	TeamMASH           TeamKind = "mash"            // multi-agency safeguarding hub (police side)
+	TeamControlRoom    TeamKind = "control_room"    // force control room
+	TeamResponse       TeamKind = "response"        // response officers
+	TeamInvestigation  TeamKind = "investigation"   // child abuse and exploitation investigators
+	TeamAssurance      TeamKind = "assurance"       // quality assurance and audit
+	TeamAdministration TeamKind = "administration"  // system administration
+)
+
+// TeamKinds lists every team kind, in the order pages show them.
+var TeamKinds = []TeamKind{TeamControlRoom, TeamResponse, TeamMissingPersons, TeamInvestigation,
+	TeamMASH, TeamMOSOVO, TeamAssurance, TeamAdministration}
+
+// Valid reports whether k is a known team kind.
+func (k TeamKind) Valid() bool {
+	for _, x := range TeamKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the team kind as people say it.
+func (k TeamKind) Label() string {
+	switch k {
+	case TeamMissingPersons:
+		return "Missing persons"
+	case TeamMOSOVO:
+		return "MOSOVO"
+	case TeamMASH:
+		return "MASH"
+	case TeamControlRoom:
+		return "Control room"
+	case TeamResponse:
+		return "Response"
+	case TeamInvestigation:
+		return "Investigation"
+	case TeamAssurance:
+		return "Quality assurance"
+	case TeamAdministration:
+		return "Administration"
+	}
+	return string(k)
+}
+
+// Team is a unit of the force. Force-wide teams (control room, MOSOVO, MASH)
+// have no LPA.
+type Team struct {
+	ID      int64    `json:"id"`
+	ForceID int64    `json:"force_id"`
+	LPAID   int64    `json:"lpa_id,omitempty"`
+	Code    string   `json:"code"`
+	Name    string   `json:"name"`
+	Kind    TeamKind `json:"kind"`
+	// Members is filled by reads that count people; zero otherwise.
+	Members int `json:"members,omitempty"`
+	Stamp
+}
+
+// AgencyKind is the kind of partner agency.
+type AgencyKind string
+
+// Partner agency kinds.
+const (
+	AgencyChildrensSocialCare AgencyKind = "childrens_social_care"
+	AgencyHealth              AgencyKind = "health"
+	AgencyEducation           AgencyKind = "education"
+	AgencyOther               AgencyKind = "other"
+)
+
+// Valid reports whether k is a known agency kind.
+func (k AgencyKind) Valid() bool {
+	switch k {
+	case AgencyChildrensSocialCare, AgencyHealth, AgencyEducation, AgencyOther:
+		return true
+	}
+	return false
+}
+
+// Label is the agency kind as people say it.
+func (k AgencyKind) Label() string {
+	switch k {
+	case AgencyChildrensSocialCare:
+		return "Children's social care"
+	case AgencyHealth:
+		return "Health"
+	case AgencyEducation:
+		return "Education"
+	}
+	return "Other"
+}
+
+// Agency is a partner agency the force works with: a local authority's
+// children's social care, a health trust, an education service.
+type Agency struct {
+	ID      int64      `json:"id"`
+	ForceID int64      `json:"force_id"`
+	Code    string     `json:"code"`
+	Name    string     `json:"name"`
+	Kind    AgencyKind `json:"kind"`
+	Stamp
+}
+
+// Rank is a police rank, or a police staff or partner grade.
+type Rank string
+
+// Ranks, lowest first, then staff.
+const (
+	RankConstable               Rank = "constable"
+	RankSergeant                Rank = "sergeant"
+	RankInspector               Rank = "inspector"
+	RankChiefInspector          Rank = "chief_inspector"
+	RankSuperintendent          Rank = "superintendent"
+	RankChiefSuperintendent     Rank = "chief_superintendent"
+	RankAssistantChief          Rank = "assistant_chief_constable"
+	RankDeputyChief             Rank = "deputy_chief_constable"
+	RankChiefConstable          Rank = "chief_constable"
+	RankStaff                   Rank = "police_staff"
+	RankPartner                 Rank = "partner"
+	RankDetectiveConstable      Rank = "detective_constable"
+	RankDetectiveSergeant       Rank = "detective_sergeant"
+	RankDetectiveInspector      Rank = "detective_inspector"
+	RankDetectiveChiefInspector Rank = "detective_chief_inspector"
+)
+
+// Ranks lists every rank, in the order forms offer them.
+var Ranks = []Rank{RankConstable, RankDetectiveConstable, RankSergeant, RankDetectiveSergeant,
+	RankInspector, RankDetectiveInspector, RankChiefInspector, RankDetectiveChiefInspector,
+	RankSuperintendent, RankChiefSuperintendent, RankAssistantChief, RankDeputyChief,
+	RankChiefConstable, RankStaff, RankPartner}
+
+// Valid reports whether r is a known rank.
+func (r Rank) Valid() bool {
+	for _, x := range Ranks {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the rank as written on a page ("Detective Sergeant").
+func (r Rank) Label() string {
+	switch r {
+	case RankStaff:
+		return "Police staff"
+	case RankPartner:
+		return "Partner agency"
+	case RankAssistantChief:
+		return "Assistant Chief Constable"
+	case RankDeputyChief:
+		return "Deputy Chief Constable"
+	}
+	words := strings.Split(string(r), "_")
+	for i, w := range words {
+		if w != "" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// IsOfficer reports whether the rank is a warranted police rank, which
+// carries a collar number.
+func (r Rank) IsOfficer() bool { return r.Valid() && r != RankStaff && r != RankPartner }
+
+// Person is someone who works in child protection: an officer or member of
+// police staff in a team, or a practitioner in a partner agency.
+type Person struct {
+	ID           int64  `json:"id"`
+	ForceID      int64  `json:"force_id"`
+	GivenName    string `json:"given_name"`
+	FamilyName   string `json:"family_name"`
+	CollarNumber string `json:"collar_number,omitempty"`
+	Rank         Rank   `json:"rank"`
+	Role         string `json:"role"`
+	TeamID       int64  `json:"team_id,omitempty"`
+	AgencyID     int64  `json:"agency_id,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Active       bool   `json:"active"`
+	Stamp
+}
+
+// FullName is the person's name as a page shows it.
+func (p Person) FullName() string { return strings.TrimSpace(p.GivenName + " " + p.FamilyName) }
+
+// Validate checks a person's fields, collecting every problem.
+func (p Person) Validate() error {
+	var v Validation
+	if strings.TrimSpace(p.GivenName) == "" {
+		v.Add("given_name", "Enter a given name")
+	} else if len(p.GivenName) > 100 {
+		v.Add("given_name", "Given name must be 100 characters or fewer")
+	}
+	if strings.TrimSpace(p.FamilyName) == "" {
+		v.Add("family_name", "Enter a family name")
+	} else if len(p.FamilyName) > 100 {
+		v.Add("family_name", "Family name must be 100 characters or fewer")
+	}
+	if !p.Rank.Valid() {
+		v.Add("rank", "Select a rank from the list")
+	}
+	if len(p.Role) > 100 {
+		v.Add("role", "Role must be 100 characters or fewer")
+	}
+	if p.Rank.IsOfficer() && strings.TrimSpace(p.CollarNumber) == "" {
+		v.Add("collar_number", "Enter a collar number for a police officer")
+	}
+	if p.CollarNumber != "" && !validCollar(p.CollarNumber) {
+		v.Add("collar_number", "Collar number must be 1 to 8 letters and digits")
+	}
+	if p.TeamID != 0 && p.AgencyID != 0 {
+		v.Add("agency_id", "A person belongs to a team or a partner agency, not both")
+	}
+	if p.Rank == RankPartner && p.AgencyID == 0 {
+		v.Add("agency_id", "Select the partner agency this person works for")
+	}
+	if p.Rank != RankPartner && p.AgencyID != 0 {
+		v.Add("rank", "A partner agency practitioner must have the rank 'partner'")
+	}
+	if p.Email != "" && (!strings.Contains(p.Email, "@") || len(p.Email) > 254) {
+		v.Add("email", "Enter an email address in the correct format, like name@example.police.uk")
+	}
+	return v.Err()
+}
+
+func validCollar(s string) bool {
+	if len(s) < 1 || len(s) > 8 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// PersonFilter narrows a list of people.
+type PersonFilter struct {
+	TeamID   int64
+	AgencyID int64
+	LPAID    int64
+	// Query matches the start of a given or family name, or a collar number.
+	Query string
+	PageRequest
+}
+
+// Organisation is a snapshot of the force's structure, for pages that show
+// it whole.
+type Organisation struct {
+	Force    Force    `json:"force"`
+	LPAs     []LPA    `json:"lpas"`
+	Teams    []Team   `json:"teams"`
+	Agencies []Agency `json:"agencies"`
+}
+
+// LPAName returns the name of the LPA with the given id, or "" when none.
+func (o *Organisation) LPAName(id int64) string {
+	for _, l := range o.LPAs {
+		if l.ID == id {
+			return l.Name
+		}
+	}
+	return ""
+}
+
+// OrgService reads and changes the force's organisation.
+type OrgService interface {
+	// Organisation returns the force, its LPAs, teams (with member counts)
+	// and partner agencies.
+	Organisation(ctx context.Context) (*Organisation, error)
+	// Team returns one team.
+	Team(ctx context.Context, id int64) (*Team, error)
+	// People lists people, ordered by family then given name.
+	People(ctx context.Context, f PersonFilter) (Page[Person], error)
+	// Person returns one person.
+	Person(ctx context.Context, id int64) (*Person, error)
+	// CreatePerson adds a person and returns it as stored.
+	CreatePerson(ctx context.Context, p Person) (*Person, error)
+	// UpdatePerson changes a person. p.Version must be the version the
+	// change was based on; a stale version is refused with ECONFLICT.
+	UpdatePerson(ctx context.Context, p Person) (*Person, error)
+}
