@@ -35,11 +35,12 @@ const (
 	TeamInvestigation  TeamKind = "investigation"   // child abuse and exploitation investigators
 	TeamAssurance      TeamKind = "assurance"       // quality assurance and audit
 	TeamAdministration TeamKind = "administration"  // system administration
+	TeamCommand        TeamKind = "command"         // senior leaders (the Gold Group sits here)
 )
 
 // TeamKinds lists every team kind, in the order pages show them.
 var TeamKinds = []TeamKind{TeamControlRoom, TeamResponse, TeamMissingPersons, TeamInvestigation,
-	TeamMASH, TeamMOSOVO, TeamAssurance, TeamAdministration}
+	TeamMASH, TeamMOSOVO, TeamAssurance, TeamCommand, TeamAdministration}
 
 // Valid reports whether k is a known team kind.
 func (k TeamKind) Valid() bool {
@@ -70,6 +71,8 @@ func (k TeamKind) Label() string {
 		return "Quality assurance"
 	case TeamAdministration:
 		return "Administration"
+	case TeamCommand:
+		return "Command"
 	}
 	return string(k)
 }

@@ -1,9 +1,8 @@
 -- Foundation: the organisation, accounts and sessions, and children.
 --
--- One logical schema for both engines. Tokens in double braces are replaced
--- per engine before goose reads the file (see migrate.go):
---   {{ID}}    the integer primary key     {{TIME}}  a UTC instant (ms)
---   {{DATE}}  a calendar date             {{STAMP}} created/updated by/at + version
+-- One logical schema for both engines. Type tokens (ID, TIME, DATE and
+-- STAMP, in double braces) are replaced per engine before goose reads the
+-- file: see migrate.go.
 -- Unique rules are written as named unique indexes so that the schema test
 -- can compare them across engines.
 
@@ -32,7 +31,7 @@ CREATE TABLE teams (
     code TEXT NOT NULL,
     name TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('missing_persons', 'mosovo', 'mash', 'control_room',
-        'response', 'investigation', 'assurance', 'administration')),
+        'response', 'investigation', 'assurance', 'administration', 'command')),
     {{STAMP}}
 );
 CREATE UNIQUE INDEX teams_code_uq ON teams (force_id, code);
