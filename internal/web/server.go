@@ -1,0 +1,199 @@
+// Package web serves Vigil's pages and JSON API over HTTP. It talks to the
+// domain's service interfaces only, never to storage directly.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigilcp/vigil/internal/vigil"
+)
+
+// Config configures the web server.
+type Config struct {
+	// DevSignIn offers one-click sign-in as any demo user. It is for a demo
+	// on the developer's own machine: the caller must only set it when
+	// serving the demo force on a loopback address.
+	DevSignIn bool
+	// TrustedProxies are the addresses of terminating proxies whose
+	// X-Forwarded-For, X-Forwarded-Proto and X-Request-Id are believed.
+	TrustedProxies []netip.Prefix
+	// Version is the build's version, shown in the footer.
+	Version string
+	// DevUsers are the demo sign-ins DevSignIn offers: username and what
+	// the account does.
+	DevUsers []DevUser
+}
+
+// DevUser is a demo account offered by the development sign-in.
+type DevUser struct {
+	UserID   int64
+	Username string
+	Does     string
+}
+
+// Services are the domain services the server calls.
+type Services struct {
+	Org      vigil.OrgService
+	Users    vigil.UserService
+	Sessions vigil.SessionService
+	// Health reports whether the database answers and is migrated.
+	Health Health
+}
+
+// Health is what the readiness check asks.
+type Health interface {
+	Ping(ctx context.Context) error
+	CheckMigrations(ctx context.Context) error
+}
+
+// Server is Vigil's HTTP handler.
+type Server struct {
+	cfg     Config
+	svc     Services
+	log     *slog.Logger
+	mux     *http.ServeMux
+	assets  *assets
+	views   *views
+	metrics *metrics
+	reg     *prometheus.Registry
+	// routes lists every registered "METHOD /pattern", for the OpenAPI
+	// test and the route-permission tests.
+	routes  []string
+	handler http.Handler
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New returns a server. reg receives the server's metrics and is served at
+// /metrics (the caller registers database and build collectors on it).
+func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
+	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux(), reg: reg}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.views, err = loadViews(s.assets); err != nil {
+		return nil, err
+	}
+	s.metrics = &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_http_requests_total",
+			Help: "HTTP requests by route and status."}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "vigil_http_request_duration_seconds",
+			Help: "HTTP request latency by route.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}},
+			[]string{"route"}),
+	}
+	reg.MustRegister(s.metrics.requests, s.metrics.latency)
+	s.routesSetup()
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
+	var h http.Handler = s.mux
+	h = s.authenticate(h)
+	h = protect.Handler(h)
+	h = gzhttp.GzipHandler(h)
+	h = s.secure(h)
+	h = s.observe(h)
+	s.handler = h
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every registered route as "METHOD /pattern", sorted.
+func (s *Server) Routes() []string {
+	out := slices.Clone(s.routes)
+	slices.Sort(out)
+	return out
+}
+
+// handle registers a route. Each handler records its pattern for the
+// metrics and logs.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, pattern)
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if holder, ok := r.Context().Value(routeKey).(*routeHolder); ok {
+			holder.pattern = pattern
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) routesSetup() {
+	// Operations.
+	s.handle("GET /healthz", s.healthz)
+	s.handle("GET /readyz", s.readyz)
+	s.handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP)
+	s.handle("GET /assets/{path...}", s.assets.ServeHTTP)
+	s.handle("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, s.assets.url("vigil-icon.svg"), http.StatusMovedPermanently)
+	})
+
+	// Pages.
+	s.handle("GET /{$}", s.home)
+	s.handle("GET /sign-in", s.signInPage)
+	s.handle("POST /sign-in", s.signIn)
+	s.handle("POST /sign-in/demo", s.devSignIn)
+	s.handle("POST /sign-out", s.signOut)
+	s.handle("GET /organisation", s.organisationPage)
+	s.handle("GET /organisation/teams/{id}", s.teamPage)
+	s.handle("GET /organisation/people/{id}", s.personPage)
+	s.handle("GET /organisation/people/{id}/edit", s.personEditPage)
+	s.handle("POST /organisation/people/{id}/edit", s.personEdit)
+
+	// API.
+	s.handle("GET /api/v1/openapi.json", s.openAPI)
+	s.handle("GET /api/v1/me", s.apiMe)
+	s.handle("GET /api/v1/organisation", s.apiOrganisation)
+	s.handle("GET /api/v1/teams/{id}", s.apiTeam)
+	s.handle("GET /api/v1/people", s.apiPeople)
+	s.handle("POST /api/v1/people", s.apiCreatePerson)
+	s.handle("GET /api/v1/people/{id}", s.apiPerson)
+	s.handle("PUT /api/v1/people/{id}", s.apiUpdatePerson)
+
+	s.handle("/", s.notFound)
+}
+
+// crossOriginRefused explains a refused cross-site form post.
+func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	err := vigil.Errorf(vigil.EFORBIDDEN, "This request came from another website, so Vigil refused it. If you were using Vigil, go back, reload the page and try again.")
+	if isAPI(r) {
+		s.apiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusForbidden, "problem", &Page{Title: "Request refused", Data: vigil.ErrorMessage(err)})
+}
+
+// healthz says the process is alive.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz says whether this instance can serve: the database answers and
+// its schema matches this build.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.svc.Health.Ping(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unreachable\n"))
+		return
+	}
+	if err := s.svc.Health.CheckMigrations(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(strings.TrimSpace(err.Error()) + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
