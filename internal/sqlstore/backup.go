@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,8 @@ func (db *DB) Backup(ctx context.Context, out string) error {
 		return fmt.Errorf("%s already exists: choose a new file name, so that no backup is overwritten", out)
 	}
 	if db.engine == Postgres {
-		return runTool(ctx, "pg_dump", "--format=custom", "--no-owner", "--file="+out, "--dbname="+db.url)
+		url, pw := splitPassword(db.url)
+		return runTool(ctx, pw, "pg_dump", "--format=custom", "--no-owner", "--file="+out, "--dbname="+url)
 	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
@@ -47,8 +49,9 @@ func Restore(ctx context.Context, url, from string, force bool) error {
 		return fmt.Errorf("cannot read the backup %s: %v", from, errors.Unwrap(err))
 	}
 	if engine == Postgres {
-		return runTool(ctx, "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-			"--dbname="+target, from)
+		url, pw := splitPassword(target)
+		return runTool(ctx, pw, "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+			"--dbname="+url, from)
 	}
 	if err := checkSQLiteBackup(ctx, from); err != nil {
 		return err
@@ -109,12 +112,31 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-func runTool(ctx context.Context, name string, args ...string) error {
+// splitPassword takes any password out of a PostgreSQL URL, so that it
+// reaches pg_dump through its environment rather than its command line,
+// which other users of the machine can read.
+func splitPassword(raw string) (string, string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw, ""
+	}
+	pw, ok := u.User.Password()
+	if !ok {
+		return raw, ""
+	}
+	u.User = url.User(u.User.Username())
+	return u.String(), pw
+}
+
+func runTool(ctx context.Context, password, name string, args ...string) error {
 	path, err := exec.LookPath(name)
 	if err != nil {
 		return fmt.Errorf("%s is not installed (on Debian: apt-get install postgresql-client)", name)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
+	if password != "" {
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

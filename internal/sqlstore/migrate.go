@@ -80,8 +80,8 @@ func (db *DB) migrations() (*goose.Provider, error) {
 		dialect = goose.DialectPostgres
 		// An advisory lock held for the whole run: when several instances
 		// start at once, one migrates and the others wait, then find
-		// nothing left to do. Wait up to 5 minutes (5 s × 60).
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(5, 60))
+		// nothing left to do. Try every second for up to 5 minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}

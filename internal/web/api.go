@@ -55,6 +55,8 @@ func decode(r *http.Request, v any) error {
 			var v vigil.Validation
 			v.Add(field, "%s must be a %s", field, jsonKind(typ.Type.Kind().String()))
 			return v.Err()
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return vigil.Errorf(vigil.EINVALID, "The body is not valid JSON: it ends too soon")
 		case errors.Is(err, io.EOF):
 			return vigil.Errorf(vigil.EINVALID, "The body is empty: send a JSON object")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
