@@ -88,6 +88,12 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	loopback := isLoopback(ln.Addr())
 	hasher := cfg.Hasher
 	if hasher == nil {
 		hasher = password.Hasher{Params: password.Production}
@@ -105,12 +111,6 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		log.Info("migration applied", slog.Int64("version", m.Version), slog.String("name", m.Name))
 	}
 
-	ln, err := listen(cfg.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	loopback := isLoopback(ln.Addr())
 
 	var devUsers []web.DevUser
 	if cfg.Demo {

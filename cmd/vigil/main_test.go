@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/vigilcp/vigil/internal/sqlstore"
+	"github.com/vigilcp/vigil/internal/vigiltest"
+)
+
+// vigilBin is the command built once for the tests that run it as a
+// separate process (signals, two instances, file permissions).
+var vigilBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vigil-cmd-test")
+	if err != nil {
+		panic(err)
+	}
+	os.Chmod(dir, 0o755) // the read-only test runs it as another user
+	vigilBin = filepath.Join(dir, "vigil")
+	if out, err := exec.Command("go", "build", "-o", vigilBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building vigil: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runVigil runs a command line in-process and returns its exit status and
+// output.
+func runVigil(t *testing.T, stdin string, envs map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr,
+		getenv: func(k string) string { return envs[k] }}
+	code := run(context.Background(), args, e)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	cases := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"version"}, 0, "vigil ", ""},
+		{[]string{"--help"}, 0, "Commands:", ""},
+		{nil, 2, "Commands:", ""},
+		{[]string{"frobnicate"}, 2, "", `vigil: unknown command "frobnicate" (see vigil --help)`},
+		{[]string{"serve", "--nope"}, 2, "", "vigil serve: flag provided but not defined: -nope (see vigil serve --help)"},
+		{[]string{"serve", "--help"}, 0, "Usage: vigil serve", ""},
+		{[]string{"demo", "--scale", "galactic"}, 2, "", `scale must be small, force or national`},
+		{[]string{"demo", "--as-of", "yesterday"}, 2, "", "--as-of must be a date"},
+		{[]string{"migrate", "sideways"}, 2, "", `unexpected argument "sideways"`},
+		{[]string{"user"}, 2, "", "say what to do"},
+		{[]string{"user", "add"}, 2, "", "give one username"},
+		{[]string{"backup"}, 2, "", "give --out FILE"},
+		{[]string{"serve", "--db", "postgres://vigil:hunter2@db.example/vigil"}, 2, "", "--db must not carry a password"},
+		{[]string{"serve", "--trusted-proxy", "not-an-ip"}, 2, "", `"not-an-ip" is not an address`},
+		{[]string{"serve", "--log-level", "loud"}, 2, "", "--log-level must be"},
+	}
+	for _, tc := range cases {
+		code, out, errOut := runVigil(t, "", nil, tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.stdout) || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("vigil %v: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.args, code, out, errOut, tc.code, tc.stdout, tc.stderr)
+		}
+		if strings.Count(errOut, "\n") > 1 {
+			t.Errorf("vigil %v: more than one line on stderr: %q", tc.args, errOut)
+		}
+	}
+}
+
+func TestBadDatabases(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notDB, []byte("these are not the records you are looking for, just text padding it out past a header"), 0o600)
+	cases := []struct {
+		db, want string
+	}{
+		{"mysql://localhost/vigil", "must start with sqlite: or postgres://"},
+		{"postgres://localhost:99999/x", "not a valid PostgreSQL URL"},
+		{"sqlite:", "names no file"},
+		{"sqlite:" + filepath.Join(dir, "missing", "vigil.db"), "does not exist"},
+		{"sqlite:" + notDB, "not a Vigil database"},
+		{"sqlite:" + dir, "is a folder"},
+		{"postgres://vigil@127.0.0.1:1/vigil?connect_timeout=2", "cannot reach PostgreSQL"},
+	}
+	for _, tc := range cases {
+		code, _, errOut := runVigil(t, "", nil, "migrate", "--db", tc.db)
+		if code != 1 && code != 2 || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 ||
+			strings.Contains(errOut, "goroutine") {
+			t.Errorf("--db %s: exit %d, stderr %q; want one line containing %q", tc.db, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestReadOnlyDatabaseFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "vigil.db")
+	if code, _, errOut := runVigil(t, "", nil, "migrate", "--db", "sqlite:"+db); code != 0 {
+		t.Fatal(errOut)
+	}
+	os.Chmod(db, 0o444)
+	os.Chmod(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	cmd := exec.Command(vigilBin, "serve", "--db", "sqlite:"+db, "--addr", "127.0.0.1:0")
+	if os.Geteuid() == 0 {
+		// root writes anywhere: run as nobody to see what a real user sees.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		os.Chmod(filepath.Dir(dir), 0o755)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	if err == nil || code != 1 {
+		t.Fatalf("serve on a read-only file: exit %d (%v); stderr %q", code, err, stderr.String())
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "read-only") && !strings.Contains(msg, "cannot be opened") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr %q: want one line saying the file is read-only", msg)
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, errOut := runVigil(t, "", nil, "serve", "--db", "sqlite:"+filepath.Join(t.TempDir(), "v.db"), "--addr", ln.Addr().String())
+	if code != 1 || !strings.Contains(errOut, "already in use") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("port in use: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestDemoUsersBackupRestore(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "vigil.db")
+	envs := map[string]string{"VIGIL_DB": db}
+	code, out, errOut := runVigil(t, "", envs, "demo", "--seed", "5", "--as-of", "2026-06-01")
+	if code != 0 || !strings.Contains(out, "Loaded Kingsmoor Police (small scale, seed 5)") || !strings.Contains(out, "control.manager") {
+		t.Fatalf("demo: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runVigil(t, "", envs, "demo"); code != 1 || !strings.Contains(errOut, "already holds a force") {
+		t.Errorf("second demo: %d %q", code, errOut)
+	}
+	if code, out, _ := runVigil(t, "", envs, "migrate", "status"); code != 0 || !strings.Contains(out, "00001_foundation.sql") || strings.Contains(out, "pending") {
+		t.Errorf("migrate status: %d %q", code, out)
+	}
+	code, out, errOut = runVigil(t, "a very long password indeed\n", envs, "user", "add", "j.bloggs", "--as", "admin")
+	if code != 0 || !strings.Contains(out, "Added user j.bloggs") {
+		t.Fatalf("user add: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runVigil(t, "short\n", envs, "user", "add", "k.bloggs"); code != 1 || !strings.Contains(errOut, "at least 12 characters") {
+		t.Errorf("user add with a short password: %d %q", code, errOut)
+	}
+	code, out, _ = runVigil(t, "", envs, "user", "set-password", "auditor", "--generate")
+	if code != 0 || !strings.Contains(out, "Password (shown once): ") {
+		t.Fatalf("set-password --generate: %d %q", code, out)
+	}
+	if code, _, errOut := runVigil(t, "", envs, "user", "disable", "nobody"); code != 1 || !strings.Contains(errOut, `no user called "nobody"`) {
+		t.Errorf("disable unknown: %d %q", code, errOut)
+	}
+	if code, _, _ := runVigil(t, "", envs, "user", "disable", "j.bloggs"); code != 0 {
+		t.Error("disable failed")
+	}
+	code, out, _ = runVigil(t, "", envs, "user", "list")
+	if code != 0 || !regexpMatch(`j\.bloggs\s+j\.bloggs\s+yes\s+disabled`, out) || !regexpMatch(`auditor\s+.+\s+yes\s+active`, out) {
+		t.Errorf("user list: %q", out)
+	}
+	if code, _, errOut := runVigil(t, "", envs, "user", "list", "--as", "ghost"); code != 1 || !strings.Contains(errOut, "--as ghost") {
+		t.Errorf("--as an unknown user: %d %q", code, errOut)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if code, _, errOut := runVigil(t, "", envs, "backup", "--out", backup); code != 0 {
+		t.Fatalf("backup: %q", errOut)
+	}
+	restored := "sqlite:" + filepath.Join(dir, "restored.db")
+	if code, _, errOut := runVigil(t, "", nil, "restore", "--db", restored, "--from", backup); code != 0 {
+		t.Fatalf("restore: %q", errOut)
+	}
+	code, out, _ = runVigil(t, "", map[string]string{"VIGIL_DB": restored}, "user", "list")
+	if code != 0 || !strings.Contains(out, "j.bloggs") {
+		t.Errorf("the restored database lacks the user added before the backup: %q", out)
+	}
+}
+
+func regexpMatch(pattern, s string) bool {
+	return regexp.MustCompile(pattern).MatchString(s)
+}
+
+// startServe runs vigil serve as a process and waits until it prints its
+// address.
+func startServe(t *testing.T, db string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(vigilBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	cmd.Env = append(os.Environ(), "VIGIL_DB="+db)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "Vigil is serving at http://"); ok {
+				addr <- strings.Fields(a)[0]
+			}
+		}
+		close(addr)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			cmd.Wait()
+			t.Fatalf("vigil serve exited before serving: %s", stderr.String())
+		}
+		go io.Copy(io.Discard, stdout)
+		return cmd, a, &stderr
+	case <-time.After(60 * time.Second):
+		t.Fatalf("vigil serve did not start: %s", stderr.String())
+	}
+	return nil, "", nil
+}
+
+// TestGracefulShutdown sends SIGTERM while requests are in flight, among
+// them one whose body is still arriving: each request in flight gets its
+// whole response, new connections are refused, and the exit status is 0.
+func TestGracefulShutdown(t *testing.T) {
+	cmd, addr, stderr := startServe(t, "sqlite:"+filepath.Join(t.TempDir(), "v.db"), "--demo")
+	base := "http://" + addr
+
+	// A request whose body arrives slowly: it is in flight at SIGTERM.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "username=auditor&password=not+the+right+one"
+	fmt.Fprintf(conn, "POST /sign-in HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
+		addr, len(body), body[:10])
+
+	// A stream of requests on other connections.
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := client.Get(base + "/healthz")
+				if err != nil {
+					failed.Add(1) // refused once shutdown began: expected
+					continue
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || string(b) != "ok\n" {
+					t.Errorf("a request was cut off: %q %v", b, err)
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	for ok.Load() < 50 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // shutdown has begun; the slow request is still in flight
+	conn.Write([]byte(body[10:]))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no response: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUnauthorized || !bytes.Contains(page, []byte("</html>")) {
+		t.Errorf("the in-flight request: %s, %d bytes", resp.Status, len(page))
+	}
+	close(stop)
+	wg.Wait()
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); err != nil || code != 0 {
+		t.Fatalf("exit %d (%v); stderr: %s", code, err, stderr.String())
+	}
+	if ok.Load() < 50 {
+		t.Errorf("only %d requests succeeded", ok.Load())
+	}
+}
+
+// TestTwoInstancesStartTogether starts two servers at the same moment on
+// one empty PostgreSQL database: both come up and each migration is
+// applied once.
+func TestTwoInstancesStartTogether(t *testing.T) {
+	db := vigiltest.NewURL(t, sqlstore.Postgres)
+	var wg sync.WaitGroup
+	addrs := make([]string, 2)
+	for i := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, addrs[i], _ = startServe(t, db)
+		}()
+	}
+	wg.Wait()
+	for _, a := range addrs {
+		resp, err := http.Get("http://" + a + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "ready\n" {
+			t.Errorf("instance at %s: %s %q", a, resp.Status, b)
+		}
+	}
+	sdb, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	var rows, distinct int
+	sdb.QueryRow("SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&rows, &distinct)
+	if rows != distinct || rows == 0 {
+		t.Errorf("%d migration records for %d migrations", rows, distinct)
+	}
+}
