@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -81,6 +83,9 @@ func readPassword(e *env, generate bool) (pw string, generated bool, err error) 
 		return string(b), false, nil
 	}
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("reading the password: %v", err)
+	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
 		return "", false, usagef("give the password on standard input, or use --generate")

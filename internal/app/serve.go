@@ -111,7 +111,6 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		log.Info("migration applied", slog.Int64("version", m.Version), slog.String("name", m.Name))
 	}
 
-
 	var devUsers []web.DevUser
 	if cfg.Demo {
 		devUsers, err = prepareDemo(ctx, db, cfg.DemoSeed, out)

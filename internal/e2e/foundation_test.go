@@ -3,8 +3,8 @@ package e2e
 import (
 	"context"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/vigilcp/vigil/internal/app"
 	"github.com/vigilcp/vigil/internal/demo"

@@ -22,14 +22,6 @@ func (t instant) Value() (driver.Value, error) {
 	return time.Time(t).UTC().Format(instantLayout), nil
 }
 
-// nullInstant is an optional time as a query argument: NULL when nil.
-func nullInstant(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return instant(*t)
-}
-
 // date is a calendar date as a query argument.
 type date time.Time
 
@@ -62,23 +54,6 @@ func (s scanNullInstant) Scan(src any) error {
 		return err
 	}
 	*s.t = t
-	return nil
-}
-
-// scanDate scans a stored date.
-type scanDate struct{ t *time.Time }
-
-// Scan implements sql.Scanner.
-func (s scanDate) Scan(src any) error {
-	t, err := parseStored(src, dateLayout)
-	if err != nil {
-		return err
-	}
-	if t == nil {
-		return fmt.Errorf("unexpected NULL date")
-	}
-	y, m, d := t.Date()
-	*s.t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return nil
 }
 

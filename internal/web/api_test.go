@@ -78,8 +78,8 @@ func TestAPICreatePersonErrors(t *testing.T) {
 	}
 	before := count()
 	cases := []struct {
-		name, body string
-		contentType string
+		name, body    string
+		contentType   string
 		field, detail string
 	}{
 		{"not JSON", `{"given_name": `, "application/json", "", "not valid JSON"},

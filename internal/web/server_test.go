@@ -411,7 +411,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	f := newFixture(t)
 	_, body := f.do(http.DefaultClient, "GET", "/api/v1/openapi.json", nil)
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
