@@ -73,6 +73,8 @@ type DB struct {
 	log    *slog.Logger
 
 	sessionIdle, sessionAbsolute time.Duration
+
+	stmts stmtCache
 }
 
 // ParseURL checks a database URL and returns its engine. "sqlite:PATH"
@@ -279,6 +281,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	db.stmts.close()
 	var errs []error
 	if db.read != db.write {
 		errs = append(errs, db.read.Close())

@@ -50,15 +50,12 @@ func (s *OrgService) Organisation(ctx context.Context) (*vigil.Organisation, err
 		if err := closeRows(rows); err != nil {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT t.id, t.force_id, t.lpa_id, t.code, t.name, t.kind,
-			t.created_at, t.created_by, t.updated_at, t.updated_by, t.version,
-			(SELECT count(*) FROM people p WHERE p.team_id = t.id AND p.active)
-			FROM teams t ORDER BY t.name`)
+		rows, err = tx.QueryContext(ctx, teamSelect+" ORDER BY t.name")
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			t, err := scanTeam(rows, true)
+			t, err := scanTeam(rows)
 			if err != nil {
 				rows.Close()
 				return err
@@ -109,12 +106,18 @@ func (tx *Tx) force(ctx context.Context) (*vigil.Force, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanTeam(row scanner, withMembers bool) (*vigil.Team, error) {
+// teamSelect reads teams with their LPA's name and how many active people
+// they have.
+const teamSelect = `SELECT t.id, t.force_id, t.lpa_id, l.name, t.code, t.name, t.kind,
+	t.created_at, t.created_by, t.updated_at, t.updated_by, t.version,
+	(SELECT count(*) FROM people p WHERE p.team_id = t.id AND p.active)
+	FROM teams t LEFT JOIN lpas l ON l.id = t.lpa_id`
+
+func scanTeam(row scanner) (*vigil.Team, error) {
 	var t vigil.Team
-	dest := append([]any{&t.ID, &t.ForceID, nullInt{&t.LPAID}, &t.Code, &t.Name, &t.Kind}, stampDest(&t.Stamp)...)
-	if withMembers {
-		dest = append(dest, &t.Members)
-	}
+	dest := append([]any{&t.ID, &t.ForceID, nullInt{&t.LPAID}, nullString{&t.LPAName}, &t.Code, &t.Name, &t.Kind},
+		stampDest(&t.Stamp)...)
+	dest = append(dest, &t.Members)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -129,10 +132,7 @@ func (s *OrgService) Team(ctx context.Context, id int64) (*vigil.Team, error) {
 			return err
 		}
 		var err error
-		t, err = scanTeam(tx.QueryRowContext(ctx, `SELECT t.id, t.force_id, t.lpa_id, t.code, t.name, t.kind,
-			t.created_at, t.created_by, t.updated_at, t.updated_by, t.version,
-			(SELECT count(*) FROM people p WHERE p.team_id = t.id AND p.active)
-			FROM teams t WHERE t.id = $1`, id), true)
+		t, err = scanTeam(tx.QueryRowContext(ctx, teamSelect+" WHERE t.id = $1", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("Team")
 		}

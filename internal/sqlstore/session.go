@@ -137,16 +137,13 @@ func (s *SessionService) Authenticate(ctx context.Context, token string) (*vigil
 	var lastSeen, expires time.Time
 	now := vigil.Millis(s.db.clock.Now())
 	err := s.db.readTx(ctx, func(tx *Tx) error {
-		var uid int64
-		err := tx.QueryRowContext(ctx, "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1", th).
-			Scan(&uid, scanInstant{&lastSeen}, scanInstant{&expires})
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, userSelect+", s.last_seen_at, s.expires_at"+userFrom+
+			" JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", th),
+			scanInstant{&lastSeen}, scanInstant{&expires})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errSessionOver
 		}
-		if err != nil {
-			return err
-		}
-		u, err = scanUser(tx.QueryRowContext(ctx, userSelect+" WHERE u.id = $1", uid))
 		return err
 	})
 	if err != nil {

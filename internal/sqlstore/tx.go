@@ -20,9 +20,10 @@ import (
 // principal it acts for.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
-	who *vigil.Principal
+	db   *DB
+	pool *sql.DB
+	now  time.Time
+	who  *vigil.Principal
 }
 
 // Now is the instant the transaction's work is stamped with.
@@ -48,7 +49,7 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 	if err != nil {
 		return db.mapErr(err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, now: vigil.Millis(db.clock.Now()), who: vigil.PrincipalFrom(ctx)}
+	tx := &Tx{Tx: sqlTx, db: db, pool: pool, now: vigil.Millis(db.clock.Now()), who: vigil.PrincipalFrom(ctx)}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()

@@ -21,17 +21,23 @@ const userCols = "u.id, u.username, u.person_id, u.password_hash IS NOT NULL, u.
 	"u.created_at, u.created_by, u.updated_at, u.updated_by, u.version"
 
 // userSelect reads a user with its person, when it has one.
-const userSelect = "SELECT " + userCols + ", p.id, p.given_name, p.family_name, p.collar_number, p.rank, p.role, p.team_id, p.agency_id " +
-	"FROM users u LEFT JOIN people p ON p.id = u.person_id"
+const userSelect = "SELECT " + userCols + ", p.id, p.given_name, p.family_name, p.collar_number, p.rank, p.role, p.team_id, p.agency_id"
 
-func scanUser(row scanner) (*vigil.User, error) {
+// userFrom joins a user's person. Callers may append joins and columns
+// after userSelect: SELECT … [, extra columns] + userFrom [+ joins] + WHERE.
+const userFrom = " FROM users u LEFT JOIN people p ON p.id = u.person_id"
+
+// scanUser reads a user from userSelect's columns, then any extra
+// columns into extra.
+func scanUser(row scanner, extra ...any) (*vigil.User, error) {
 	var u vigil.User
 	var pid sql.NullInt64
 	var given, family, collar, rank, role sql.NullString
 	var team, agency sql.NullInt64
-	err := row.Scan(&u.ID, &u.Username, nullInt{&u.PersonID}, &u.HasPassword, scanNullInstant{&u.DisabledAt},
+	dest := []any{&u.ID, &u.Username, nullInt{&u.PersonID}, &u.HasPassword, scanNullInstant{&u.DisabledAt},
 		scanInstant{&u.CreatedAt}, nullInt{&u.CreatedBy}, scanInstant{&u.UpdatedAt}, nullInt{&u.UpdatedBy}, &u.Version,
-		&pid, &given, &family, &collar, &rank, &role, &team, &agency)
+		&pid, &given, &family, &collar, &rank, &role, &team, &agency}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +50,7 @@ func scanUser(row scanner) (*vigil.User, error) {
 }
 
 func (tx *Tx) userByUsername(ctx context.Context, username string) (*vigil.User, error) {
-	u, err := scanUser(tx.QueryRowContext(ctx, userSelect+" WHERE u.username = $1", username))
+	u, err := scanUser(tx.QueryRowContext(ctx, userSelect+userFrom+" WHERE u.username = $1", username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, vigil.Errorf(vigil.ENOTFOUND, "There is no user called %q", username)
 	}
@@ -109,7 +115,7 @@ func (s *UserService) CreateUser(ctx context.Context, username string, personID 
 // Users implements vigil.UserService.
 func (s *UserService) Users(ctx context.Context, page vigil.PageRequest) (vigil.Page[vigil.User], error) {
 	var out vigil.Page[vigil.User]
-	q := userSelect + " WHERE u.username <> 'system'"
+	q := userSelect + userFrom + " WHERE u.username <> 'system'"
 	args := []any{}
 	if page.Cursor != "" {
 		var after string

@@ -83,6 +83,7 @@ type Team struct {
 	ID      int64    `json:"id"`
 	ForceID int64    `json:"force_id"`
 	LPAID   int64    `json:"lpa_id,omitempty"`
+	LPAName string   `json:"lpa_name,omitempty"`
 	Code    string   `json:"code"`
 	Name    string   `json:"name"`
 	Kind    TeamKind `json:"kind"`
@@ -287,16 +288,6 @@ type Organisation struct {
 	LPAs     []LPA    `json:"lpas"`
 	Teams    []Team   `json:"teams"`
 	Agencies []Agency `json:"agencies"`
-}
-
-// LPAName returns the name of the LPA with the given id, or "" when none.
-func (o *Organisation) LPAName(id int64) string {
-	for _, l := range o.LPAs {
-		if l.ID == id {
-			return l.Name
-		}
-	}
-	return ""
 }
 
 // OrgService reads and changes the force's organisation.

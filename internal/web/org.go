@@ -72,11 +72,6 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	org, err := s.svc.Org.Organisation(r.Context())
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
 	next := ""
 	if people.Next != "" {
 		next = "/organisation/teams/" + strconv.FormatInt(id, 10) + "?cursor=" + url.QueryEscape(people.Next)
@@ -86,7 +81,7 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request) {
 		LPAName  string
 		People   vigil.Page[vigil.Person]
 		NextHref string
-	}{team, org.LPAName(team.LPAID), people, next}})
+	}{team, team.LPAName, people, next}})
 }
 
 // personData is the person page.
