@@ -81,7 +81,7 @@ func TestNotFound(t *testing.T) {
 		"He was charged with sexual activity with a child.",
 		"Non-consensual images were shared.",
 		"It is not a lifestyle choice.",
-		"She is putting. Herself at risk", // a full stop ends the phrase
+		"She is putting. Herself at risk",   // a full stop ends the phrase
 		"She is putting\n\nherself at risk", // so does a blank line
 		"wonderful engagement",
 		"",
@@ -194,13 +194,13 @@ func TestContextRules(t *testing.T) {
 		text string
 		want bool
 	}{
-		{"She said the sex was consensual.", true},                                              // report, no concern
-		{"She said the sex was consensual; we are concerned she is being exploited.", false},   // concern in the next sentence
-		{"The sex was consensual. She said so. Concerns remain.", true},                          // no report before the match
-		{"Dad refused to engage with the social worker.", false},                                 // entry exception: a parent
+		{"She said the sex was consensual.", true},                                           // report, no concern
+		{"She said the sex was consensual; we are concerned she is being exploited.", false}, // concern in the next sentence
+		{"The sex was consensual. She said so. Concerns remain.", true},                      // no report before the match
+		{"Dad refused to engage with the social worker.", false},                             // entry exception: a parent
 		{"She refused to engage with the social worker.", true},
 		{"Instead of 'missing through choice', write that her whereabouts are unknown.", false}, // rejection with a quotation
-		{"Instead of going home she is missing through choice.", true},                           // 'instead of' alone is not a rejection
+		{"Instead of going home she is missing through choice.", true},                          // 'instead of' alone is not a rejection
 		{"He is a keen runner.", false},
 		{"The gang members who exploited him were charged.", false},
 		{"He is a gang member.", true},
