@@ -3,6 +3,7 @@ package language
 import (
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -43,6 +44,8 @@ type Checker struct {
 	anchorPats   [][]int32
 	anchorBefore []int
 	anchorAfter  []int
+	anchorExact  []bool // every word behind the anchor equals it exactly
+	anchorWords  []string
 	negation     []*pattern
 	reject       []*pattern
 	reporting    []*pattern
@@ -130,6 +133,10 @@ func NewChecker(l *Lexicon) (*Checker, error) {
 					c.anchorPats = append(c.anchorPats, nil)
 					c.anchorBefore = append(c.anchorBefore, 0)
 					c.anchorAfter = append(c.anchorAfter, 0)
+					c.anchorExact = append(c.anchorExact, true)
+				}
+				if p.anchorCut[w] {
+					c.anchorExact[id] = false
 				}
 				c.anchorPats[id] = append(c.anchorPats[id], pi)
 				c.anchorBefore[id] = max(c.anchorBefore[id], p.maxBefore)
@@ -138,6 +145,7 @@ func NewChecker(l *Lexicon) (*Checker, error) {
 		}
 		c.entries = append(c.entries, ce)
 	}
+	c.anchorWords = anchors
 	a, err := newAutomaton(anchors)
 	if err != nil {
 		return nil, err
@@ -153,10 +161,7 @@ func (c *Checker) Lexicon() *Lexicon { return c.lex }
 // Anchors returns the literal words the automaton looks for, one per line of
 // a grep -F pattern file would do; the benchmark compares against grep with them.
 func (c *Checker) Anchors() []string {
-	if a, ok := c.scan.(*automaton); ok {
-		return append([]string(nil), a.anchors...)
-	}
-	return nil
+	return append([]string(nil), c.anchorWords...)
 }
 
 // candidate is a match of one pattern before context rules.
@@ -172,8 +177,16 @@ func (c *Checker) Check(text string) []Finding {
 	defer c.pool.Put(sc)
 	var cands []candidate
 	var ends []int
+	var nb neighbours
 	c.scan.scan(text, func(start int, anchor int32) {
 		if !isTokenStart(text, start) {
+			return
+		}
+		end := wordEnd(text, start)
+		if c.anchorExact[anchor] && end != start+len(c.anchorWords[anchor]) {
+			return
+		}
+		if !c.neighboursMayMatch(text, start, end, anchor, &nb) {
 			return
 		}
 		// Walk back over the words a match could begin with.
@@ -186,9 +199,9 @@ func (c *Checker) Check(text string) []Finding {
 			from, back = p, back+1
 		}
 		sc.toks, sc.arena = sc.toks[:0], sc.arena[:0]
-		sc.tokenize(text, from, len(text), back+1+c.anchorAfter[anchor], true)
+		sc.start(text, from, len(text), back+1+c.anchorAfter[anchor], true)
 		hit := back
-		if hit >= len(sc.toks) || sc.toks[hit].start != start {
+		if !sc.has(hit) || sc.toks[hit].start != start {
 			return
 		}
 		for _, pi := range c.anchorPats[anchor] {
@@ -202,6 +215,63 @@ func (c *Checker) Check(text string) []Finding {
 		}
 	})
 	return c.finish(text, cands, sc)
+}
+
+// neighbours caches the words around one candidate.
+type neighbours struct {
+	prev, next         []byte
+	havePrev, haveNext bool
+	prevOK, nextOK     bool
+}
+
+// neighboursMayMatch reports whether any pattern anchored on anchor could
+// match around the word text[start:end], judging only by the words just
+// before and after it. It never rejects a candidate the full match accepts.
+func (c *Checker) neighboursMayMatch(text string, start, end int, anchor int32, nb *neighbours) bool {
+	nb.havePrev, nb.haveNext = false, false
+	for _, pi := range c.anchorPats[anchor] {
+		p := c.pats[pi]
+		if p.prev == nil && p.next == nil {
+			return true
+		}
+		if p.prev != nil {
+			if !nb.havePrev {
+				nb.havePrev = true
+				ps, ok := prevTokenStart(text, start)
+				nb.prevOK = ok
+				if ok {
+					nb.prev = appendNorm(nb.prev[:0], text[ps:wordEnd(text, ps)])
+				}
+			}
+			if !nb.prevOK || !anyMatch(p.prev, nb.prev) {
+				continue
+			}
+		}
+		if p.next != nil {
+			if !nb.haveNext {
+				nb.haveNext = true
+				ns, ok := nextTokenStart(text, end)
+				nb.nextOK = ok
+				if ok {
+					nb.next = appendNorm(nb.next[:0], text[ns:wordEnd(text, ns)])
+				}
+			}
+			if !nb.nextOK || !anyMatch(p.next, nb.next) {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func anyMatch(ms []wordMatcher, w []byte) bool {
+	for i := range ms {
+		if ms[i].match(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkSlow is the reference implementation: every pattern at every word.
@@ -277,22 +347,21 @@ func (c *Checker) finish(text string, cands []candidate, sc *scratch) []Finding 
 	return out
 }
 
-// setLineCol fills Line and Column of sorted findings in one pass.
+// setLineCol fills Line and Column of sorted findings in one pass over the
+// text: newlines are counted between findings, and runes only from the start
+// of the line or from the previous finding on the same line.
 func setLineCol(text string, fs []Finding) {
 	line, pos, col := 1, 0, 1
 	for i := range fs {
-		for pos < fs[i].Start {
-			c := text[pos]
-			if c == '\n' {
-				line++
-				pos++
-				col = 1
-				continue
-			}
-			_, n := utf8.DecodeRuneInString(text[pos:])
-			pos += n
-			col++
+		seg := text[pos:fs[i].Start]
+		if n := strings.Count(seg, "\n"); n > 0 {
+			line += n
+			last := strings.LastIndexByte(seg, '\n')
+			seg = seg[last+1:]
+			col = 1
 		}
+		col += utf8.RuneCountInString(seg)
+		pos = fs[i].Start
 		fs[i].Line, fs[i].Column = line, col
 	}
 }
@@ -342,8 +411,8 @@ func (c *Checker) suppressed(text string, e *checkEntry, start, end int, sc *scr
 			ne++
 		}
 	}
-	sent := &scratch{toks: toks[:se], arena: sc.arena}
-	next := &scratch{toks: toks[:ne], arena: sc.arena}
+	sent := &scratch{toks: toks[:se], arena: sc.arena, done: true}
+	next := &scratch{toks: toks[:ne], arena: sc.arena, done: true}
 	var ends []int
 	// endsIn reports whether p matches from a start in [s0, s1) with an end in [e0, e1].
 	endsIn := func(v *scratch, p *pattern, s0, s1, e0, e1 int) bool {

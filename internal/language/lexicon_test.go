@@ -160,3 +160,19 @@ func TestNewCheckerNil(t *testing.T) {
 		t.Error("NewChecker(nil) succeeded")
 	}
 }
+
+func TestLiteralPhrases(t *testing.T) {
+	ps := Default().LiteralPhrases(4096)
+	have := map[string]bool{}
+	for _, p := range ps {
+		have[p] = true
+	}
+	for _, want := range []string{"putting herself at risk", "streetwise", "street wise", "child prostitute", "missing through choice", "high risk lifestyle", "highrisk lifestyle"} {
+		if !have[want] {
+			t.Errorf("LiteralPhrases lacks %q", want)
+		}
+	}
+	if len(ps) < 500 {
+		t.Errorf("only %d phrases", len(ps))
+	}
+}

@@ -86,7 +86,12 @@ type pattern struct {
 	// (or starting with it, for words cut at an apostrophe); at most
 	// maxBefore tokens of the match precede that token.
 	anchorWords []string
+	anchorCut   map[string]bool // anchors cut short at an apostrophe
 	maxBefore   int
+	// When the anchor element matches exactly one word, prev and next hold
+	// the matchers of the required one-word elements right before and after
+	// it (nil if there is none): a cheap test of a candidate's neighbours.
+	prev, next []wordMatcher
 }
 
 type patternError struct {
@@ -170,7 +175,7 @@ func compilePattern(src string, slots map[string][]string, allowQuote bool) (*pa
 			p.elems = append(p.elems, element{kind: elemAlt, alts: alts})
 		}
 	}
-	if err := p.finish(); err != nil {
+	if err := p.finish(!allowQuote); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -276,7 +281,7 @@ func addWord(ws []string, w string) []string {
 }
 
 // finish validates the pattern and chooses its anchor.
-func (p *pattern) finish() error {
+func (p *pattern) finish(needAnchor bool) error {
 	if len(p.elems) == 0 {
 		return &patternError{0, "empty pattern"}
 	}
@@ -310,14 +315,54 @@ func (p *pattern) finish() error {
 		}
 	}
 	if best < 0 {
+		if !needAnchor {
+			return nil
+		}
 		return &patternError{0, "no required element made only of literal words to anchor the pattern on"}
 	}
 	p.anchorWords = bestWords
+	p.prev, p.next = neighbour(p.elems, best, -1), neighbour(p.elems, best, 1)
+	p.anchorCut = map[string]bool{}
+	for _, alt := range p.elems[best].alts {
+		for _, m := range alt {
+			for _, w := range m.words {
+				if a := anchorText(w); a != w {
+					p.anchorCut[a] = true
+				}
+			}
+		}
+	}
 	for _, e := range p.elems[:best] {
 		p.maxBefore += e.maxTokens()
 	}
 	p.maxBefore += p.elems[best].maxTokens() - 1
 	return nil
+}
+
+// neighbour returns the one-word matchers of the element next to elems[i] in
+// direction d, if elems[i] and it always match exactly one word each and the
+// neighbour is required.
+func neighbour(elems []element, i, d int) []wordMatcher {
+	one := func(e element) bool {
+		if e.kind != elemAlt {
+			return false
+		}
+		for _, a := range e.alts {
+			if len(a) != 1 {
+				return false
+			}
+		}
+		return true
+	}
+	j := i + d
+	if !one(elems[i]) || j < 0 || j >= len(elems) || !one(elems[j]) || elems[j].optional {
+		return nil
+	}
+	var ms []wordMatcher
+	for _, a := range elems[j].alts {
+		ms = append(ms, a[0])
+	}
+	return ms
 }
 
 func (e *element) maxTokens() int {
@@ -369,7 +414,10 @@ func matcherScore(m wordMatcher) (int, bool) {
 			return 0, false
 		}
 		s := min(len(a), 12) * 10
-		if commonWords[a] {
+		switch commonWords[a] {
+		case 1:
+			s -= 2000
+		case 2:
 			s -= 1000
 		}
 		score = min(score, s)
@@ -395,18 +443,30 @@ func appendUnique(ws []string, w string) []string {
 	return append(ws, w)
 }
 
-// commonWords are words too frequent in case notes to anchor on when a
-// pattern offers anything rarer.
-var commonWords = func() map[string]bool {
-	m := map[string]bool{}
+// Word frequency tiers for choosing anchors: tier 1 are the commonest words
+// of English, tier 2 words that are frequent in case notes. A pattern is
+// anchored on the element whose weakest alternative is least frequent, so
+// that the automaton reports as few candidates as possible.
+var commonWords = func() map[string]int {
+	m := map[string]int{}
 	for _, w := range strings.Fields(`a an the and or of to in on at by for with from as is was are were be been
-		being has have had her his their him them she he they it this that not no risk child children young person
-		people man men male males female females older adult adults sex sexual missing police out up own time going
-		go went work working involved making made make choice choices behaviour relationship activity friend friends
-		get getting got keep keeps need needs should will would can could does did do year years old aged age who
-		which what very more also into over all any some back home said says told with about after than then there
-		when where while again so if`) {
-		m[w] = true
+		being has have had her his their him them she he they it its this that these those not no nor but if so
+		then than there here when where which who whom what why how all any some more most also very into onto over
+		under up down out off about after before again just only can could will would shall should may might must
+		do does did done i you we our us me my your one two said says say`) {
+		m[w] = 1
+	}
+	for _, w := range strings.Fields(`missing risk risks child children young person people man men male males
+		female females woman women girl girls boy boys older old adult adults sexual police officer officers
+		report reports reported reporting made make makes making agree agreed agrees return returned returns home
+		school car cars shared share time times going go goes went gone get gets got getting keep keeps kept need
+		needs needed work works worked working worker workers exploitation exploited concern concerns
+		social friend friends family mother mum dad father address place seem seems seemed medium low high
+		answered relationship relationships activity behaviour own back told tell tells know knows
+		knew year years aged age new phone information meeting visit local area town centre staff team service
+		services support safe safety found seen given took take takes taking came come comes first last day days
+		night week later well good other another something nothing anyone someone her's`) {
+		m[w] = 2
 	}
 	return m
 }()
@@ -424,9 +484,9 @@ func (p *pattern) rec(sc *scratch, ei, pos, start int, dst []int) []int {
 		}
 		return dst
 	}
-	toks := sc.toks
-	// joined reports whether token k can follow the previous token of the match.
-	joined := func(k int) bool { return k == start || !toks[k].hardBefore }
+	// joined reports whether token k exists and can follow the previous
+	// token of the match.
+	joined := func(k int) bool { return sc.has(k) && (k == start || !sc.toks[k].hardBefore) }
 	e := &p.elems[ei]
 	switch e.kind {
 	case elemGap:
@@ -434,20 +494,19 @@ func (p *pattern) rec(sc *scratch, ei, pos, start int, dst []int) []int {
 			if k >= e.min {
 				dst = p.rec(sc, ei+1, pos+k, start, dst)
 			}
-			if pos+k >= len(toks) || !joined(pos+k) || toks[pos+k].end-toks[pos+k].start > maxWordBytes {
+			if !joined(pos+k) || sc.toks[pos+k].end-sc.toks[pos+k].start > maxWordBytes {
 				break
 			}
 		}
 	case elemQuote:
-		if pos < len(toks) && toks[pos].quoteBefore && pos > start {
+		if sc.has(pos) && sc.toks[pos].quoteBefore && pos > start {
 			dst = p.rec(sc, ei+1, pos, start, dst)
 		}
 	case elemAlt:
 		for _, alt := range e.alts {
-			ok := pos+len(alt) <= len(toks)
+			ok := true
 			for j := 0; ok && j < len(alt); j++ {
-				t := toks[pos+j]
-				ok = joined(pos+j) && alt[j].match(sc.word(t))
+				ok = joined(pos+j) && alt[j].match(sc.word(sc.toks[pos+j]))
 			}
 			if ok {
 				dst = p.rec(sc, ei+1, pos+len(alt), start, dst)

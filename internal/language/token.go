@@ -29,6 +29,11 @@ type token struct {
 type scratch struct {
 	toks  []token
 	arena []byte
+	// Tokenizer state (see start and more).
+	text                  string
+	pos, to, limit, count int
+	prevEnd               int
+	stopAtHard, done      bool
 }
 
 func (s *scratch) word(t token) []byte { return s.arena[t.ns:t.ne] }
@@ -231,25 +236,67 @@ func prevTokenStart(text string, i int) (int, bool) {
 	return k, true
 }
 
+// nextTokenStart returns the start of the word after a word that ends at i,
+// if the gap between them is soft.
+func nextTokenStart(text string, i int) (int, bool) {
+	j := i
+	for j < len(text) && j-i <= maxGapBytes {
+		r, n := utf8.DecodeRuneInString(text[j:])
+		if isWordRune(r) {
+			if hard, _, _ := gapInfo(text, i, j); hard {
+				return 0, false
+			}
+			return j, true
+		}
+		j += n
+	}
+	return 0, false
+}
+
 // tokenize appends to s.toks the words of text from byte offset from (a word
 // start or a gap), stopping before a word that starts at or after to, after
 // limit words (limit < 0: no limit), and, if stopAtHard, before the first word
-// after a hard gap.
+// after a hard gap. With lazy set, it only prepares: words are then added on
+// demand by has.
 func (s *scratch) tokenize(text string, from, to, limit int, stopAtHard bool) {
-	prevEnd := -1
+	s.start(text, from, to, limit, stopAtHard)
+	for s.more() {
+	}
+}
+
+func (s *scratch) start(text string, from, to, limit int, stopAtHard bool) {
+	s.text, s.pos, s.to, s.limit, s.stopAtHard, s.count, s.done = text, from, to, limit, stopAtHard, 0, false
+	s.prevEnd = -1
 	if from > 0 {
 		j := from
 		for j > 0 && from-j <= maxGapBytes {
 			r, n := utf8.DecodeLastRuneInString(text[:j])
 			if isWordRune(r) {
-				prevEnd = j
+				s.prevEnd = j
 				break
 			}
 			j -= n
 		}
 	}
-	count := 0
-	for i := from; i < len(text) && i < to; {
+}
+
+// has reports whether token k exists, tokenizing further if needed.
+func (s *scratch) has(k int) bool {
+	for k >= len(s.toks) {
+		if !s.more() {
+			return false
+		}
+	}
+	return true
+}
+
+// more tokenizes one more word; it returns false when there are no more.
+func (s *scratch) more() bool {
+	if s.done {
+		return false
+	}
+	text := s.text
+	for i := s.pos; i < len(text) && i < s.to; {
 		c := text[i]
 		r, n := rune(c), 1
 		if c >= utf8.RuneSelf {
@@ -259,29 +306,32 @@ func (s *scratch) tokenize(text string, from, to, limit int, stopAtHard bool) {
 			i += n
 			continue
 		}
-		if limit >= 0 && count >= limit {
-			return
+		if s.limit >= 0 && s.count >= s.limit {
+			break
 		}
 		e := wordEnd(text, i)
 		t := token{start: i, end: e}
-		if prevEnd < 0 {
+		if s.prevEnd < 0 {
 			// Start of the text, or more than maxGapBytes of gap: a boundary.
 			t.hardBefore, t.termBefore = true, true
 			_, _, t.quoteBefore = gapInfo(text, max(0, i-maxGapBytes), i)
 		} else {
-			t.hardBefore, t.termBefore, t.quoteBefore = gapInfo(text, prevEnd, i)
+			t.hardBefore, t.termBefore, t.quoteBefore = gapInfo(text, s.prevEnd, i)
 		}
-		if stopAtHard && t.hardBefore && count > 0 {
-			return
+		if s.stopAtHard && t.hardBefore && s.count > 0 {
+			break
 		}
 		t.ns = len(s.arena)
 		s.arena = appendNorm(s.arena, text[i:e])
 		t.ne = len(s.arena)
 		s.toks = append(s.toks, t)
-		count++
-		prevEnd = e
-		i = e
+		s.count++
+		s.prevEnd = e
+		s.pos = e
+		return true
 	}
+	s.done = true
+	return false
 }
 
 // appendNorm appends the lower-case form of w with apostrophes made straight.
