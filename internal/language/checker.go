@@ -179,6 +179,9 @@ func (c *Checker) Check(text string) []Finding {
 	var ends []int
 	var nb neighbours
 	c.scan.scan(text, func(start int, anchor int32) {
+		if start > 0 && text[start-1] < utf8.RuneSelf && asciiWord[text[start-1]] {
+			return // inside a word: the common case, rejected cheaply
+		}
 		if !isTokenStart(text, start) {
 			return
 		}
@@ -415,11 +418,33 @@ func (c *Checker) suppressed(text string, e *checkEntry, start, end int, sc *scr
 	next := &scratch{toks: toks[:ne], arena: sc.arena, done: true}
 	var ends []int
 	// endsIn reports whether p matches from a start in [s0, s1) with an end in [e0, e1].
+	try := func(v *scratch, p *pattern, s, e0, e1 int) bool {
+		ends = p.ends(v, s, ends[:0])
+		for _, x := range ends {
+			if x >= e0 && x <= e1 {
+				return true
+			}
+		}
+		return false
+	}
 	endsIn := func(v *scratch, p *pattern, s0, s1, e0, e1 int) bool {
-		for s := max(s0, ss); s < s1 && s < len(v.toks); s++ {
-			ends = p.ends(v, s, ends[:0])
-			for _, x := range ends {
-				if x >= e0 && x <= e1 {
+		s0 = max(s0, ss)
+		s1 = min(s1, len(v.toks))
+		if len(p.anchorWords) == 0 {
+			for s := s0; s < s1; s++ {
+				if try(v, p, s, e0, e1) {
+					return true
+				}
+			}
+			return false
+		}
+		// Only starts from which the anchor word can be reached.
+		for k := s0; k < s1+p.maxLen && k < len(v.toks); k++ {
+			if !p.isAnchor(v.word(v.toks[k])) {
+				continue
+			}
+			for s := max(s0, k-p.maxBefore); s <= k && s < s1; s++ {
+				if try(v, p, s, e0, e1) {
 					return true
 				}
 			}

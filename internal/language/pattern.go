@@ -339,6 +339,17 @@ func (p *pattern) finish(needAnchor bool) error {
 	return nil
 }
 
+// isAnchor reports whether the normalised word w is one the pattern is
+// anchored on.
+func (p *pattern) isAnchor(w []byte) bool {
+	for _, a := range p.anchorWords {
+		if string(w) == a || p.anchorCut[a] && len(w) > len(a) && string(w[:len(a)]) == a {
+			return true
+		}
+	}
+	return false
+}
+
 // neighbour returns the one-word matchers of the element next to elems[i] in
 // direction d, if elems[i] and it always match exactly one word each and the
 // neighbour is required.
