@@ -17,6 +17,7 @@ type scanner interface {
 // and one comparison per byte.
 type automaton struct {
 	trans    []uint32
+	trans16  []uint16 // the same table when it fits in 16 bits (smaller, faster)
 	class    [256]uint8
 	firstOut uint32    // pre-multiplied index of the first state with output
 	out      [][]int32 // output anchors of each state ≥ firstOut
@@ -110,6 +111,12 @@ func newAutomaton(anchors []string) (*automaton, error) {
 		}
 	}
 	a.firstOut = uint32(first * acClasses)
+	if len(a.trans) <= 1<<16 {
+		a.trans16 = make([]uint16, len(a.trans))
+		for i, v := range a.trans {
+			a.trans16[i] = uint16(v)
+		}
+	}
 	if newID[0] != 0 {
 		return nil, fmt.Errorf("internal error: root state renumbered")
 	}
@@ -117,14 +124,37 @@ func newAutomaton(anchors []string) (*automaton, error) {
 }
 
 func (a *automaton) scan(text string, emit func(start int, anchor int32)) {
+	if a.trans16 != nil {
+		a.scan16(text, emit)
+		return
+	}
 	trans, class, first := a.trans, &a.class, a.firstOut
 	s := uint32(0)
 	for i := 0; i < len(text); i++ {
 		s = trans[s+uint32(class[text[i]])]
 		if s >= first {
-			for _, id := range a.out[(s-first)/acClasses] {
-				emit(i+1-a.lens[id], id)
-			}
+			a.emitAt(s, i, emit)
 		}
+	}
+}
+
+func (a *automaton) scan16(text string, emit func(start int, anchor int32)) {
+	trans, class, first := a.trans16, &a.class, uint16(a.firstOut)
+	s := uint16(0)
+	for i := 0; i < len(text); i++ {
+		s = trans[int(s)+int(class[text[i]])]
+		if s >= first {
+			a.emitAt(uint32(s), i, emit)
+		}
+	}
+}
+
+// emitAt reports the outputs of state s, reached at byte i.
+func (a *automaton) emitAt(s uint32, i int, emit func(start int, anchor int32)) {
+	if s < a.firstOut {
+		return
+	}
+	for _, id := range a.out[(s-a.firstOut)/acClasses] {
+		emit(i+1-a.lens[id], id)
 	}
 }

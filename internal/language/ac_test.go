@@ -75,3 +75,38 @@ func TestAutomatonFindsEveryOccurrence(t *testing.T) {
 		t.Error("empty anchor accepted")
 	}
 }
+
+// TestAutomatonWide covers the 32-bit table used when the DFA has too many
+// states for 16-bit transitions.
+func TestAutomatonWide(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	var anchors []string
+	for len(anchors) < 600 {
+		b := make([]byte, 6+r.Intn(6))
+		for i := range b {
+			b[i] = 'a' + byte(r.Intn(26))
+		}
+		anchors = append(anchors, string(b))
+	}
+	a, err := newAutomaton(anchors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.trans16 != nil {
+		t.Fatalf("%d states fit in 16 bits; the test needs more", len(a.trans)/acClasses)
+	}
+	text := "x " + strings.ToUpper(anchors[5]) + " y" + anchors[77] + anchors[599]
+	var got []hit
+	a.scan(text, func(start int, anchor int32) { got = append(got, hit{start, anchor}) })
+	want := naiveHits(text, anchors)
+	sortHits(got)
+	sortHits(want)
+	if len(got) != len(want) || len(got) < 3 {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("hit %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

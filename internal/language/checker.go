@@ -2,6 +2,7 @@ package language
 
 import (
 	"errors"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ type Checker struct {
 	anchorAfter  []int
 	anchorExact  []bool // every word behind the anchor equals it exactly
 	anchorWords  []string
+	maxAnchorLen int
 	negation     []*pattern
 	reject       []*pattern
 	reporting    []*pattern
@@ -146,6 +148,9 @@ func NewChecker(l *Lexicon) (*Checker, error) {
 		c.entries = append(c.entries, ce)
 	}
 	c.anchorWords = anchors
+	for _, w := range anchors {
+		c.maxAnchorLen = max(c.maxAnchorLen, len(w))
+	}
 	a, err := newAutomaton(anchors)
 	if err != nil {
 		return nil, err
@@ -158,8 +163,8 @@ func NewChecker(l *Lexicon) (*Checker, error) {
 // Lexicon returns the lexicon the checker was built from.
 func (c *Checker) Lexicon() *Lexicon { return c.lex }
 
-// Anchors returns the literal words the automaton looks for, one per line of
-// a grep -F pattern file would do; the benchmark compares against grep with them.
+// Anchors returns the literal words the automaton looks for: every match
+// contains one of them as a whole word.
 func (c *Checker) Anchors() []string {
 	return append([]string(nil), c.anchorWords...)
 }
@@ -172,13 +177,61 @@ type candidate struct {
 
 // Check returns the findings in text. Text that is not valid UTF-8 is
 // checked as it is; offsets always fall on boundaries of the text's runes.
+// Texts of parallelMinBytes or more are scanned by up to GOMAXPROCS
+// goroutines; the result is the same as with one.
 func (c *Checker) Check(text string) []Finding {
+	workers := 1
+	if len(text) >= parallelMinBytes {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return c.CheckWorkers(text, workers)
+}
+
+// parallelMinBytes is the text size from which Check scans in parallel.
+const parallelMinBytes = 4 << 20
+
+// CheckWorkers is Check with the text's candidate search split between the
+// given number of goroutines (at least one). The findings do not depend on
+// the number.
+func (c *Checker) CheckWorkers(text string, workers int) []Finding {
+	workers = max(1, min(workers, len(text)/(64<<10)+1))
 	sc := c.pool.Get().(*scratch)
 	defer c.pool.Put(sc)
+	if workers == 1 {
+		return c.finish(text, c.candidates(text, 0, len(text), sc, nil), sc)
+	}
+	parts := make([][]candidate, workers)
+	var wg sync.WaitGroup
+	step := len(text)/workers + 1
+	for w := 0; w < workers; w++ {
+		lo, hi := min(len(text), w*step), min(len(text), (w+1)*step)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wsc := c.pool.Get().(*scratch)
+			parts[w] = c.candidates(text, lo, hi, wsc, nil)
+			c.pool.Put(wsc)
+		}()
+	}
+	wg.Wait()
 	var cands []candidate
+	for _, p := range parts {
+		cands = append(cands, p...)
+	}
+	return c.finish(text, cands, sc)
+}
+
+// candidates returns the pattern matches anchored on words that start in
+// text[lo:hi]; the matches themselves may extend beyond.
+func (c *Checker) candidates(text string, lo, hi int, sc *scratch, cands []candidate) []candidate {
 	var ends []int
 	var nb neighbours
-	c.scan.scan(text, func(start int, anchor int32) {
+	scanEnd := min(len(text), hi+c.maxAnchorLen)
+	c.scan.scan(text[lo:scanEnd], func(start int, anchor int32) {
+		start += lo
+		if start >= hi {
+			return
+		}
 		if start > 0 && text[start-1] < utf8.RuneSelf && asciiWord[text[start-1]] {
 			return // inside a word: the common case, rejected cheaply
 		}
@@ -217,7 +270,7 @@ func (c *Checker) Check(text string) []Finding {
 			}
 		}
 	})
-	return c.finish(text, cands, sc)
+	return cands
 }
 
 // neighbours caches the words around one candidate.

@@ -230,3 +230,17 @@ func TestCheckerConcurrent(t *testing.T) {
 		t.Fatalf("got %d findings, want 100", len(want))
 	}
 }
+
+func TestCheckWorkersSameResult(t *testing.T) {
+	c := defaultChecker(t)
+	text := benchCorpus()[:3<<20]
+	want := c.CheckWorkers(text, 1)
+	if len(want) < 100 {
+		t.Fatalf("only %d findings", len(want))
+	}
+	for _, w := range []int{2, 3, 7} {
+		if got := c.CheckWorkers(text, w); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d workers: %d findings, 1 worker: %d", w, len(got), len(want))
+		}
+	}
+}

@@ -184,6 +184,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists the problems, at most 20 of them.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	b.WriteString("language: invalid lexicon:")
