@@ -22,7 +22,7 @@ func FormatText(file string, f Finding) string {
 	b.WriteString(": ")
 	b.WriteString(strings.Join(strings.Fields(f.Text), " "))
 	b.WriteString(" — ")
-	b.WriteString(f.Why)
+	b.WriteString(strings.TrimSuffix(f.Why, "."))
 	if len(f.Alternatives) > 0 {
 		b.WriteString("; try: ")
 		b.WriteString(f.Alternatives[0])

@@ -18,7 +18,7 @@ func TestFormatText(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("got %q", b.String())
 	}
-	if !strings.HasPrefix(lines[0], "notes.txt:2:13: deliberately missing — ") || !strings.Contains(lines[0], "; try: ") {
+	if !strings.HasPrefix(lines[0], "notes.txt:2:13: deliberately missing — ") || !strings.Contains(lines[0], "with whom; try: She is missing") {
 		t.Errorf("line 1 = %q", lines[0])
 	}
 	if !strings.HasPrefix(lines[1], "notes.txt:3:17: putting herself at risk — ") {
