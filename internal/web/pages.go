@@ -17,7 +17,7 @@ type homeData struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	p := vigil.PrincipalFrom(r.Context())
 	if p == nil {
-		s.render(w, r, http.StatusOK, "start", &Page{Title: "Vigil"})
+		s.render(w, r, http.StatusOK, "start", &Page{Title: "Child protection"})
 		return
 	}
 	org, err := s.svc.Org.Organisation(r.Context())
