@@ -49,6 +49,10 @@ type Options struct {
 	// SessionIdle without use, and SessionAbsolute after sign-in whatever
 	// happens (defaults 30 minutes and 12 hours).
 	SessionIdle, SessionAbsolute time.Duration
+	// LockoutAfter failed sign-ins in a row lock a username for LockoutFor
+	// (defaults 5 and 15 minutes), whether or not it exists.
+	LockoutAfter int
+	LockoutFor   time.Duration
 }
 
 // DB is an open Vigil database. It is safe for concurrent use.
@@ -73,6 +77,8 @@ type DB struct {
 	log    *slog.Logger
 
 	sessionIdle, sessionAbsolute time.Duration
+	lockoutAfter                 int
+	lockoutFor                   time.Duration
 
 	stmts stmtCache
 }
@@ -132,7 +138,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{engine: engine, url: rawURL, clock: opts.Clock, hasher: opts.Hasher, log: opts.Logger,
-		sessionIdle: opts.SessionIdle, sessionAbsolute: opts.SessionAbsolute}
+		sessionIdle: opts.SessionIdle, sessionAbsolute: opts.SessionAbsolute, lockoutAfter: opts.LockoutAfter, lockoutFor: opts.LockoutFor}
 	if db.clock == nil {
 		db.clock = vigil.SystemClock{}
 	}
@@ -144,6 +150,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	if db.sessionAbsolute <= 0 {
 		db.sessionAbsolute = 12 * time.Hour
+	}
+	if db.lockoutAfter <= 0 {
+		db.lockoutAfter = 5
+	}
+	if db.lockoutFor <= 0 {
+		db.lockoutFor = 15 * time.Minute
 	}
 	switch engine {
 	case SQLite:

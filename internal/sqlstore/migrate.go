@@ -56,7 +56,8 @@ func migrationFS(engine Engine) (fs.FS, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := strings.ReplaceAll(string(b), "{{STAMP}}", stampColumns)
+		s := keepEngineBlocks(string(b), engine)
+		s = strings.ReplaceAll(s, "{{STAMP}}", stampColumns)
 		for tok, repl := range tokens {
 			s = strings.ReplaceAll(s, tok, repl)
 		}
@@ -67,6 +68,29 @@ func migrationFS(engine Engine) (fs.FS, error) {
 		out[e.Name()] = &fstest.MapFile{Data: []byte(s), Mode: 0o444}
 	}
 	return out, nil
+}
+
+// keepEngineBlocks keeps the lines between "-- +vigil ENGINE" and
+// "-- +vigil end" for the named engine only: the few statements, such as
+// triggers, that the engines spell differently.
+func keepEngineBlocks(s string, engine Engine) string {
+	var out []string
+	keep := true
+	for _, line := range strings.Split(s, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "-- +vigil end":
+			keep = true
+			continue
+		case strings.HasPrefix(t, "-- +vigil "):
+			keep = strings.TrimPrefix(t, "-- +vigil ") == string(engine)
+			continue
+		}
+		if keep {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (db *DB) migrations() (*goose.Provider, error) {

@@ -27,7 +27,7 @@ func stampDest(s *vigil.Stamp) []any {
 func (s *OrgService) Organisation(ctx context.Context) (*vigil.Organisation, error) {
 	var o vigil.Organisation
 	err := s.db.readTx(ctx, func(tx *Tx) error {
-		if err := vigil.Authorize(ctx, vigil.ActionRead, vigil.KindOrganisation); err != nil {
+		if err := vigil.Require(ctx, vigil.ActionRead, vigil.KindOrganisation); err != nil {
 			return err
 		}
 		f, err := tx.force(ctx)
@@ -128,7 +128,7 @@ func scanTeam(row scanner) (*vigil.Team, error) {
 func (s *OrgService) Team(ctx context.Context, id int64) (*vigil.Team, error) {
 	var t *vigil.Team
 	err := s.db.readTx(ctx, func(tx *Tx) error {
-		if err := vigil.Authorize(ctx, vigil.ActionRead, vigil.KindOrganisation); err != nil {
+		if err := vigil.Require(ctx, vigil.ActionRead, vigil.KindOrganisation); err != nil {
 			return err
 		}
 		var err error
@@ -190,31 +190,40 @@ func (s *OrgService) People(ctx context.Context, f vigil.PersonFilter) (vigil.Pa
 	}
 	limit := f.Size()
 	q += " ORDER BY family_name, given_name, id LIMIT " + arg(limit+1)
-	err := s.db.readTx(ctx, func(tx *Tx) error {
-		if err := vigil.Authorize(ctx, vigil.ActionList, vigil.KindPerson); err != nil {
+	action := vigil.ActionList
+	if f.Query != "" {
+		action = vigil.ActionSearch
+	}
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, action, vigil.KindPerson); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
+		var ids []int64
 		for rows.Next() {
 			p, err := scanPerson(rows)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			page.Items = append(page.Items, *p)
+			if len(page.Items) < limit {
+				page.Items = append(page.Items, *p)
+				ids = append(ids, p.ID)
+			} else {
+				page.Next = encodeCursor(page.Items[limit-1].FamilyName, page.Items[limit-1].GivenName, page.Items[limit-1].ID)
+			}
 		}
-		return closeRows(rows)
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+		tx.log(action, vigil.KindPerson, ids, vigil.OutcomeOK, "")
+		return nil
 	})
 	if err != nil {
 		return vigil.Page[vigil.Person]{}, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		last := page.Items[limit-1]
-		page.Next = encodeCursor(last.FamilyName, last.GivenName, last.ID)
 	}
 	return page, nil
 }
@@ -228,13 +237,16 @@ func likePrefix(s string) string {
 // Person implements vigil.OrgService.
 func (s *OrgService) Person(ctx context.Context, id int64) (*vigil.Person, error) {
 	var p *vigil.Person
-	err := s.db.readTx(ctx, func(tx *Tx) error {
-		if err := vigil.Authorize(ctx, vigil.ActionRead, vigil.KindPerson); err != nil {
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionRead, vigil.KindPerson); err != nil {
 			return err
 		}
 		var err error
-		p, err = tx.person(ctx, id)
-		return err
+		if p, err = tx.person(ctx, id); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionRead, vigil.KindPerson, []int64{id}, vigil.OutcomeOK, "")
+		return nil
 	})
 	return p, err
 }
@@ -273,7 +285,7 @@ func (s *OrgService) CreatePerson(ctx context.Context, p vigil.Person) (*vigil.P
 	}
 	var out *vigil.Person
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
-		if err := vigil.Authorize(ctx, vigil.ActionCreate, vigil.KindPerson); err != nil {
+		if err := tx.require(ctx, vigil.ActionCreate, vigil.KindPerson); err != nil {
 			return err
 		}
 		if err := tx.checkPersonLinks(ctx, p); err != nil {
@@ -295,7 +307,11 @@ func (s *OrgService) CreatePerson(ctx context.Context, p vigil.Person) (*vigil.P
 			RETURNING `+personCols,
 			f.ID, p.GivenName, p.FamilyName, nullIfEmpty(p.CollarNumber), p.Rank, p.Role, nullIfZero(p.TeamID),
 			nullIfZero(p.AgencyID), nullIfEmpty(p.Email), instant(tx.now), nullIfZero(tx.UserID())))
-		return err
+		if err != nil {
+			return err
+		}
+		tx.log(vigil.ActionCreate, vigil.KindPerson, []int64{out.ID}, vigil.OutcomeOK, "")
+		return tx.history(ctx, vigil.KindPerson, out.ID, "create", nil, personFields(out))
 	})
 	return out, err
 }
@@ -308,7 +324,7 @@ func (s *OrgService) UpdatePerson(ctx context.Context, p vigil.Person) (*vigil.P
 	}
 	var out *vigil.Person
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
-		if err := vigil.Authorize(ctx, vigil.ActionUpdate, vigil.KindPerson); err != nil {
+		if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindPerson); err != nil {
 			return err
 		}
 		cur, err := tx.person(ctx, p.ID)
@@ -340,7 +356,11 @@ func (s *OrgService) UpdatePerson(ctx context.Context, p vigil.Person) (*vigil.P
 			// committed allows it): refuse, never apply over it.
 			return staleVersion("person")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		tx.log(vigil.ActionUpdate, vigil.KindPerson, []int64{out.ID}, vigil.OutcomeOK, "")
+		return tx.history(ctx, vigil.KindPerson, out.ID, "update", personFields(cur), personFields(out))
 	})
 	return out, err
 }
@@ -351,4 +371,13 @@ func normalisePerson(p *vigil.Person) {
 	p.CollarNumber = strings.ToUpper(strings.TrimSpace(p.CollarNumber))
 	p.Role = strings.TrimSpace(p.Role)
 	p.Email = strings.TrimSpace(p.Email)
+}
+
+// personFields are a person's recorded fields, for the change history.
+func personFields(p *vigil.Person) map[string]string {
+	return map[string]string{
+		"given_name": p.GivenName, "family_name": p.FamilyName, "collar_number": p.CollarNumber,
+		"rank": string(p.Rank), "role": p.Role, "team_id": idText(p.TeamID), "agency_id": idText(p.AgencyID),
+		"email": p.Email, "active": boolText(p.Active),
+	}
 }

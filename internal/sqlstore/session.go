@@ -4,12 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/vigilcp/vigil/internal/vigil"
 )
@@ -24,10 +29,38 @@ func NewSessionService(db *DB) *SessionService { return &SessionService{db: db} 
 
 var _ vigil.SessionService = (*SessionService)(nil)
 
-// touchEvery limits how often a session's idle timer is written: reads
-// far outnumber writes, and a minute's slack on a 30-minute timeout is
-// harmless.
+// touchEvery limits how often a session's idle timer is written: reads far
+// outnumber writes, and a minute's slack on a 30-minute timeout is harmless.
 const touchEvery = time.Minute
+
+// partialLifetime bounds a session waiting for its second factor.
+const partialLifetime = 10 * time.Minute
+
+// The one message for a wrong username or password, whichever it was.
+var errBadCredentials = vigil.Errorf(vigil.EUNAUTHENTICATED, "The username or password is not right")
+
+// lockedError is the one message for a locked username, whether or not
+// it exists.
+func (s *SessionService) lockedError() error {
+	return vigil.Errorf(vigil.EUNAUTHENTICATED,
+		"There have been too many failed attempts to sign in with this username. Wait %s, then try again.", humanDuration(s.db.lockoutFor))
+}
+
+// humanDuration says a duration in whole minutes or hours.
+func humanDuration(d time.Duration) string {
+	switch m := int(d.Round(time.Minute) / time.Minute); {
+	case m == 1:
+		return "1 minute"
+	case m < 120 || m%60 != 0:
+		return itoa(m) + " minutes"
+	default:
+		return itoa(m/60) + " hours"
+	}
+}
+
+var errBadCode = vigil.Errorf(vigil.EUNAUTHENTICATED, "The code is not right. Enter the 6-digit code your authenticator app shows now.")
+
+var errSessionOver = vigil.Errorf(vigil.EUNAUTHENTICATED, "Your session has ended. Sign in again.")
 
 // dummyHash is verified when a username is unknown, so that a wrong
 // username takes as long to refuse as a wrong password.
@@ -36,88 +69,178 @@ var (
 	dummyHashOnce sync.Once
 )
 
-// hashToken is what is stored for a session token: a leaked sessions table
+// hashToken is what is stored for a session or API token: a leaked table
 // does not let anyone sign in.
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
 
-func newToken() (string, error) {
+func newToken(prefix string) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-var errBadCredentials = vigil.Errorf(vigil.EUNAUTHENTICATED, "The username or password is not right")
-
-// SignIn implements vigil.SessionService.
-func (s *SessionService) SignIn(ctx context.Context, username, password string) (string, *vigil.User, error) {
-	var u *vigil.User
-	var hash sql.NullString
-	err := s.db.readTx(ctx, func(tx *Tx) error {
-		var err error
-		u, err = tx.userByUsername(ctx, username)
-		if err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = $1", u.ID).Scan(&hash)
-	})
-	if vigil.ErrorCode(err) == vigil.ENOTFOUND {
-		s.burn(password)
-		return "", nil, errBadCredentials
-	}
-	if err != nil {
-		return "", nil, err
-	}
-	if !hash.Valid || u.Disabled() {
-		s.burn(password)
-		return "", nil, errBadCredentials
-	}
-	ok, err := s.db.hasher.Verify(password, hash.String)
-	if err != nil || !ok {
-		return "", nil, errBadCredentials
-	}
-	token, err := s.StartSession(ctx, u.ID)
-	if err != nil {
-		return "", nil, err
-	}
-	return token, u, nil
-}
-
-// burn spends the time a real check would, so that timing does not reveal
-// which usernames exist.
+// burn spends the time a real check would.
 func (s *SessionService) burn(password string) {
 	dummyHashOnce.Do(func() { dummyHash, _ = s.db.hasher.Hash("vigil-dummy-password") })
 	_, _ = s.db.hasher.Verify(password, dummyHash)
 }
 
-// StartSession implements vigil.SessionService.
-func (s *SessionService) StartSession(ctx context.Context, userID int64) (string, error) {
-	token, err := newToken()
+// anonymous is the principal for sign-in entries: the username tried,
+// with the request's address.
+func anonymous(ctx context.Context, username string) context.Context {
+	p := &vigil.Principal{User: vigil.User{Username: username}, Via: "sign-in"}
+	if q := vigil.PrincipalFrom(ctx); q != nil {
+		p.Client, p.RequestID = q.Client, q.RequestID
+	}
+	return vigil.WithPrincipal(ctx, p)
+}
+
+// lockedOut reports whether a username is locked now.
+func (s *SessionService) lockedOut(ctx context.Context, name string) (bool, error) {
+	var until *time.Time
+	err := s.db.read.QueryRowContext(ctx, "SELECT locked_until FROM sign_in_failures WHERE username = $1", name).
+		Scan(scanNullInstant{&until})
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.db.mapErr(err)
+	}
+	return until != nil && vigil.Millis(s.db.clock.Now()).Before(*until), nil
+}
+
+// fail records a failed attempt for a username, existing or not, and locks
+// it after too many in a row; the attempt is logged in the same
+// transaction, of its own.
+func (s *SessionService) fail(ctx context.Context, name string, userID int64, action vigil.Action, reason string) error {
+	return s.db.writeTx(anonymous(ctx, name), func(tx *Tx) error {
+		var failures int64
+		var until *time.Time
+		err := tx.QueryRowContext(ctx, "SELECT failures, locked_until FROM sign_in_failures WHERE username = $1", name).
+			Scan(&failures, scanNullInstant{&until})
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case until != nil && !tx.now.Before(*until):
+			failures = 0 // a lock that has run out starts the count again
+		case until != nil:
+			reason = "locked"
+		}
+		if reason != "locked" {
+			failures++
+			var lock any
+			if failures >= int64(s.db.lockoutAfter) {
+				lock = instant(tx.now.Add(s.db.lockoutFor))
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sign_in_failures (username, failures, last_failure_at, locked_until)
+				VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE
+				SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
+				name, failures, instant(tx.now), lock); err != nil {
+				return err
+			}
+		}
+		e := tx.entry(action, vigil.KindUser, nil, vigil.OutcomeFailed, reason)
+		e.UserID = userID
+		tx.pending = append(tx.pending, e)
+		return nil
+	})
+}
+
+// SignIn implements vigil.SessionService.
+func (s *SessionService) SignIn(ctx context.Context, username, password string) (*vigil.SignedIn, error) {
+	name := strings.ToLower(strings.TrimSpace(username))
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	locked, err := s.lockedOut(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if locked {
+		if err := s.fail(ctx, name, 0, vigil.ActionSignIn, "locked"); err != nil {
+			return nil, err
+		}
+		return nil, s.lockedError()
+	}
+	var u userRow
+	var hash sql.NullString
+	err = s.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		if u, err = tx.userWhere(ctx, "u.username = $1", name); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = $1", u.ID).Scan(&hash)
+	})
+	switch {
+	case vigil.ErrorCode(err) == vigil.ENOTFOUND:
+		s.burn(password)
+		return nil, s.failed(ctx, name, 0, "unknown username")
+	case err != nil:
+		return nil, err
+	case !hash.Valid || u.Disabled() || u.Username == "system":
+		s.burn(password)
+		return nil, s.failed(ctx, name, u.ID, "account cannot sign in with a password")
+	}
+	ok, err := s.db.hasher.Verify(password, hash.String)
+	if err != nil || !ok {
+		return nil, s.failed(ctx, name, u.ID, "wrong password")
+	}
+	stage := vigil.StageFull
+	if u.SecondFactor || vigil.NeedsSecondFactor(u.Roles) {
+		stage = vigil.StagePartial
+	}
+	token, err := s.start(ctx, principalOf(u, "session"), stage, vigil.ActionSignIn, "password")
+	if err != nil {
+		return nil, err
+	}
+	return &vigil.SignedIn{Token: token, Stage: stage, Enrol: stage == vigil.StagePartial && !u.SecondFactor, User: u.User}, nil
+}
+
+// failed records a failed sign-in and returns the error to show: the
+// same for every cause, and the lock message once the lock has begun.
+func (s *SessionService) failed(ctx context.Context, name string, userID int64, reason string) error {
+	if err := s.fail(ctx, name, userID, vigil.ActionSignIn, reason); err != nil {
+		return err
+	}
+	return errBadCredentials
+}
+
+// start begins a session for the principal's user, clearing its failure
+// count, and logs the sign-in step.
+func (s *SessionService) start(ctx context.Context, p *vigil.Principal, stage vigil.SignInStage, action vigil.Action, how string) (string, error) {
+	token, err := newToken("")
 	if err != nil {
 		return "", err
 	}
-	err = s.db.writeTx(ctx, func(tx *Tx) error {
-		var disabled *time.Time
-		err := tx.QueryRowContext(ctx, "SELECT disabled_at FROM users WHERE id = $1 AND username <> 'system'", userID).
-			Scan(scanNullInstant{&disabled})
-		if errors.Is(err, sql.ErrNoRows) || disabled != nil {
-			return errBadCredentials
+	if q := vigil.PrincipalFrom(ctx); q != nil {
+		c := *p
+		c.Client, c.RequestID = q.Client, q.RequestID
+		p = &c
+	}
+	err = s.db.writeTx(vigil.WithPrincipal(ctx, p), func(tx *Tx) error {
+		expires := tx.now.Add(s.db.sessionAbsolute)
+		if stage == vigil.StagePartial {
+			expires = tx.now.Add(partialLifetime)
 		}
-		if err != nil {
-			return err
-		}
-		// Sweep this user's expired sessions while we are here.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND (expires_at <= $2 OR last_seen_at <= $3)",
-			userID, instant(tx.now), instant(tx.now.Add(-s.db.sessionIdle))); err != nil {
+			p.User.ID, instant(tx.now), instant(tx.now.Add(-s.db.sessionIdle))); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
-			VALUES ($1, $2, $3, $3, $4)`, hashToken(token), userID, instant(tx.now), instant(tx.now.Add(s.db.sessionAbsolute)))
-		return err
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sign_in_failures WHERE username = $1", p.User.Username); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, stage)
+			VALUES ($1, $2, $3, $3, $4, $5)`, hashToken(token), p.User.ID, instant(tx.now), instant(expires), string(stage)); err != nil {
+			return err
+		}
+		tx.log(action, vigil.KindUser, []int64{p.User.ID}, vigil.OutcomeOK, how+", session "+string(stage))
+		return nil
 	})
 	if err != nil {
 		return "", err
@@ -125,50 +248,298 @@ func (s *SessionService) StartSession(ctx context.Context, userID int64) (string
 	return token, nil
 }
 
-var errSessionOver = vigil.Errorf(vigil.EUNAUTHENTICATED, "Your session has ended. Sign in again.")
+// StartSession begins a full session for a user identified some other way
+// (single sign-on) and returns its token.
+func (s *SessionService) StartSession(ctx context.Context, userID int64, how string) (string, error) {
+	var u userRow
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		u, err = tx.userWhere(ctx, "u.id = $1", userID)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if u.Disabled() || u.Username == "system" {
+		return "", errBadCredentials
+	}
+	return s.start(ctx, principalOf(u, "session"), vigil.StageFull, vigil.ActionSignIn, how)
+}
 
-// Authenticate implements vigil.SessionService.
-func (s *SessionService) Authenticate(ctx context.Context, token string) (*vigil.User, error) {
+// session is a session row joined to its user.
+type session struct {
+	user     userRow
+	lastSeen time.Time
+	expires  time.Time
+	stage    vigil.SignInStage
+}
+
+func (s *SessionService) lookup(ctx context.Context, token string) (*session, error) {
 	if token == "" {
 		return nil, errSessionOver
 	}
-	th := hashToken(token)
-	var u *vigil.User
-	var lastSeen, expires time.Time
-	now := vigil.Millis(s.db.clock.Now())
+	var ses session
 	err := s.db.readTx(ctx, func(tx *Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, userSelect+", s.last_seen_at, s.expires_at"+userFrom+
-			" JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", th),
-			scanInstant{&lastSeen}, scanInstant{&expires})
+		ses.user, err = scanUser(tx.QueryRowContext(ctx, userSelect+", s.last_seen_at, s.expires_at, s.stage"+userFrom+
+			" JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", hashToken(token)),
+			scanInstant{&ses.lastSeen}, scanInstant{&ses.expires}, &ses.stage)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errSessionOver
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.withRoles(ctx, ses.user.User)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !now.Before(expires) || !now.Before(lastSeen.Add(s.db.sessionIdle)) || u.Disabled() {
-		_ = s.SignOut(ctx, token)
+	now := vigil.Millis(s.db.clock.Now())
+	if !now.Before(ses.expires) || !now.Before(ses.lastSeen.Add(s.db.sessionIdle)) || ses.user.Disabled() {
+		_ = s.db.writeTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(token))
+			return err
+		})
 		return nil, errSessionOver
 	}
-	if now.Sub(lastSeen) >= touchEvery {
+	if now.Sub(ses.lastSeen) >= touchEvery {
 		err := s.db.writeTx(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2", instant(now), th)
+			_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2", instant(now), hashToken(token))
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	return u, nil
+	return &ses, nil
+}
+
+// Authenticate implements vigil.SessionService.
+func (s *SessionService) Authenticate(ctx context.Context, token string, partial bool) (*vigil.Principal, vigil.SignInStage, error) {
+	ses, err := s.lookup(ctx, token)
+	if err != nil {
+		return nil, "", err
+	}
+	if ses.stage == vigil.StagePartial && !partial {
+		return nil, "", errSessionOver
+	}
+	return principalOf(ses.user, "session"), ses.stage, nil
+}
+
+// totpOpts are the RFC 6238 parameters every authenticator app supports.
+var totpOpts = totp.ValidateOpts{Period: 30, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// checkCode reports the time-step a code is valid for (now, or one step
+// either side for clock drift), or -1.
+func checkCode(secret, code string, now time.Time) int64 {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) != 6 {
+		return -1
+	}
+	step := now.Unix() / 30
+	for _, d := range []int64{0, -1, 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix((step+d)*30, 0), totpOpts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step + d
+		}
+	}
+	return -1
+}
+
+// partialSession returns a partial session's user and its TOTP state.
+func (s *SessionService) partialSession(ctx context.Context, token string) (*session, string, int64, error) {
+	ses, err := s.lookup(ctx, token)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if ses.stage != vigil.StagePartial {
+		return nil, "", 0, vigil.Errorf(vigil.EINVALID, "You are already signed in")
+	}
+	var secret sql.NullString
+	var last sql.NullInt64
+	if err := s.db.read.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step FROM users WHERE id = $1", ses.user.ID).
+		Scan(&secret, &last); err != nil {
+		return nil, "", 0, s.db.mapErr(err)
+	}
+	return ses, secret.String, last.Int64, nil
+}
+
+// upgrade replaces a partial session with a full one, recording the code's
+// time-step so the code cannot be used again.
+func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, step int64, enrol bool) (*vigil.SignedIn, error) {
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		q := "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)"
+		if enrol {
+			q = "UPDATE users SET totp_last_step = $1, totp_enrolled_at = $3 WHERE id = $2 AND totp_enrolled_at IS NULL"
+		}
+		args := []any{step, ses.user.ID}
+		if enrol {
+			args = append(args, instant(tx.now))
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errBadCode // replayed, or enrolled twice at once
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(old))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	how := "second factor"
+	if enrol {
+		how = "second factor enrolled"
+	}
+	ses.user.SecondFactor = true
+	token, err := s.start(ctx, principalOf(ses.user, "session"), vigil.StageFull, vigil.ActionSecondFactor, how)
+	if err != nil {
+		return nil, err
+	}
+	return &vigil.SignedIn{Token: token, Stage: vigil.StageFull, User: ses.user.User}, nil
+}
+
+// SecondFactor implements vigil.SessionService.
+func (s *SessionService) SecondFactor(ctx context.Context, token, code string) (*vigil.SignedIn, error) {
+	ses, secret, last, err := s.partialSession(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !ses.user.SecondFactor {
+		return nil, vigil.Errorf(vigil.EINVALID, "Set up your second factor first")
+	}
+	step := checkCode(secret, code, s.db.clock.Now())
+	if step < 0 || step <= last {
+		if err := s.fail(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor, "wrong code"); err != nil {
+			return nil, err
+		}
+		if locked, _ := s.lockedOut(ctx, ses.user.Username); locked {
+			_ = s.SignOut(ctx, token)
+			return nil, s.lockedError()
+		}
+		return nil, errBadCode
+	}
+	return s.upgrade(ctx, token, ses, step, false)
+}
+
+// BeginEnrolment implements vigil.SessionService.
+func (s *SessionService) BeginEnrolment(ctx context.Context, token string) (*vigil.Enrolment, error) {
+	ses, secret, _, err := s.partialSession(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if ses.user.SecondFactor {
+		return nil, vigil.Errorf(vigil.EINVALID, "A second factor is already set up")
+	}
+	issuer := "Vigil"
+	if secret == "" {
+		key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: ses.user.Username, SecretSize: 20,
+			Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Period: 30})
+		if err != nil {
+			return nil, err
+		}
+		secret = key.Secret()
+		err = s.db.writeTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enrolled_at IS NULL", secret, ses.user.ID)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	url := "otpauth://totp/" + issuer + ":" + ses.user.Username + "?secret=" + secret + "&issuer=" + issuer +
+		"&algorithm=SHA1&digits=6&period=30"
+	return &vigil.Enrolment{Secret: secret, URL: url}, nil
+}
+
+// CompleteEnrolment implements vigil.SessionService.
+func (s *SessionService) CompleteEnrolment(ctx context.Context, token, code string) (*vigil.SignedIn, error) {
+	ses, secret, _, err := s.partialSession(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if ses.user.SecondFactor || secret == "" {
+		return nil, vigil.Errorf(vigil.EINVALID, "Start setting up your second factor first")
+	}
+	step := checkCode(secret, code, s.db.clock.Now())
+	if step < 0 {
+		if err := s.fail(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor, "wrong enrolment code"); err != nil {
+			return nil, err
+		}
+		return nil, errBadCode
+	}
+	return s.upgrade(ctx, token, ses, step, true)
+}
+
+// AuthenticateToken implements vigil.SessionService.
+func (s *SessionService) AuthenticateToken(ctx context.Context, token string) (*vigil.Principal, error) {
+	bad := vigil.Errorf(vigil.EUNAUTHENTICATED, "The API token is not valid, has expired or has been revoked")
+	if !strings.HasPrefix(token, tokenPrefix) {
+		return nil, bad
+	}
+	var u userRow
+	var id int64
+	var expires, revoked, used *time.Time
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, userSelect+", k.id, k.expires_at, k.revoked_at, k.last_used_at"+userFrom+
+			" JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1", hashToken(token)),
+			&id, scanNullInstant{&expires}, scanNullInstant{&revoked}, scanNullInstant{&used})
+		if errors.Is(err, sql.ErrNoRows) {
+			return bad
+		}
+		if err != nil {
+			return err
+		}
+		return tx.withRoles(ctx, u.User)
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := vigil.Millis(s.db.clock.Now())
+	if revoked != nil || expires != nil && !now.Before(*expires) || u.Disabled() || u.Username == "system" {
+		return nil, bad
+	}
+	if used == nil || now.Sub(*used) >= touchEvery {
+		if err := s.db.writeTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", instant(now), id)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return principalOf(u, "token"), nil
 }
 
 // SignOut implements vigil.SessionService.
 func (s *SessionService) SignOut(ctx context.Context, token string) error {
 	return s.db.writeTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(token))
-		return err
+		res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(token))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 && tx.who != nil {
+			tx.log(vigil.ActionSignOut, vigil.KindUser, []int64{tx.UserID()}, vigil.OutcomeOK, "")
+		}
+		return nil
+	})
+}
+
+// SignOutEverywhere implements vigil.SessionService.
+func (s *SessionService) SignOutEverywhere(ctx context.Context) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if tx.who == nil || tx.UserID() == 0 {
+			return vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue")
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", tx.UserID())
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		tx.log(vigil.ActionSignOutAll, vigil.KindUser, []int64{tx.UserID()}, vigil.OutcomeOK, itoa(int(n))+" sessions ended")
+		return nil
 	})
 }

@@ -82,3 +82,20 @@ func parseStored(src any, layout string) (*time.Time, error) {
 	t = t.UTC().Truncate(time.Millisecond)
 	return &t, nil
 }
+
+// scanDate scans a stored calendar date.
+type scanDate struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (s scanDate) Scan(src any) error {
+	t, err := parseStored(src, dateLayout)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return fmt.Errorf("unexpected NULL date")
+	}
+	y, m, d := t.Date()
+	*s.t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return nil
+}

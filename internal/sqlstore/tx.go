@@ -24,6 +24,9 @@ type Tx struct {
 	pool *sql.DB
 	now  time.Time
 	who  *vigil.Principal
+	// pending are access-log entries to append before commit; denied are
+	// refusals to log in a transaction of their own if the work fails.
+	pending, denied []vigil.AccessEntry
 }
 
 // Now is the instant the transaction's work is stamped with.
@@ -58,7 +61,22 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		if len(tx.denied) > 0 {
+			if lerr := db.logAlone(ctx, tx.denied); lerr != nil {
+				return db.mapErr(errors.Join(err, lerr))
+			}
+		}
 		return db.mapErr(err)
+	}
+	if len(tx.pending) > 0 {
+		if opts != nil && opts.ReadOnly {
+			_ = sqlTx.Rollback()
+			return fmt.Errorf("sqlstore: a read-only transaction tried to write the access log")
+		}
+		if err := tx.appendLog(ctx, tx.pending); err != nil {
+			_ = sqlTx.Rollback()
+			return db.mapErr(err)
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return db.mapErr(err)

@@ -32,6 +32,8 @@ type Error struct {
 	Fields  []FieldError
 	// Err is the underlying cause, for logs only; it is never shown.
 	Err error
+	// BreakGlass says a refused read may be retried by giving a reason.
+	BreakGlass bool
 }
 
 // Error implements the error interface.

@@ -2,13 +2,30 @@ package vigil
 
 import "context"
 
-// Principal is who is acting: the signed-in user for a request, or a named
-// user for command-line and background work.
+// Principal is who is acting, and from where: the signed-in user for a
+// request, a token's user for an integration, or a named user for
+// command-line and background work.
 type Principal struct {
-	User User
-	// Via says how the principal was identified: "session", "cli", "system".
+	User  User
+	Roles []Role
+	Scope Scope
+	// The anchors of the scope: the user's team and its LPA, their person,
+	// and (partner-agency users) their agency.
+	TeamID, LPAID, PersonID, AgencyID int64
+	// Via says how the principal was identified: "session", "token",
+	// "cli" or "system".
 	Via string
+	// Client is the address the request came from; RequestID ties the
+	// access log to the application log.
+	Client, RequestID string
+	// Purpose says why records are being consulted, for the access log
+	// (the Data Protection Act 2018 Part 3 asks that consultations can be
+	// justified). Pages and API routes set it; it defaults to case work.
+	Purpose string
 }
+
+// DefaultPurpose is recorded when a request states none.
+const DefaultPurpose = "case work"
 
 type principalKey struct{}
 
@@ -31,51 +48,13 @@ func (p *Principal) UserID() int64 {
 	return p.User.ID
 }
 
-// Authorize decides whether the principal in ctx may take an action on a
-// kind of record. Every service method calls it inside its transaction.
-// Until the identity capability adds roles and scopes, any signed-in,
-// active user may read and change the organisation, and nobody else may.
-func Authorize(ctx context.Context, action Action, kind RecordKind) error {
+// WithPurpose returns a context whose principal states a purpose.
+func WithPurpose(ctx context.Context, purpose string) context.Context {
 	p := PrincipalFrom(ctx)
-	if p == nil || p.User.ID == 0 {
-		return Errorf(EUNAUTHENTICATED, "Sign in to continue")
+	if p == nil {
+		return ctx
 	}
-	if p.User.Disabled() {
-		return Errorf(EFORBIDDEN, "This account is disabled")
-	}
-	if !action.valid() || kind == "" {
-		return Errorf(EFORBIDDEN, "You do not have permission to do that")
-	}
-	return nil
+	q := *p
+	q.Purpose = purpose
+	return WithPrincipal(ctx, &q)
 }
-
-// Action is something done to a record.
-type Action string
-
-// Actions.
-const (
-	ActionRead   Action = "read"
-	ActionList   Action = "list"
-	ActionCreate Action = "create"
-	ActionUpdate Action = "update"
-	ActionExport Action = "export"
-)
-
-func (a Action) valid() bool {
-	switch a {
-	case ActionRead, ActionList, ActionCreate, ActionUpdate, ActionExport:
-		return true
-	}
-	return false
-}
-
-// RecordKind names a type of record for permission checks.
-type RecordKind string
-
-// Record kinds.
-const (
-	KindOrganisation RecordKind = "organisation"
-	KindPerson       RecordKind = "person"
-	KindUser         RecordKind = "user"
-	KindChild        RecordKind = "child"
-)

@@ -15,6 +15,12 @@ type User struct {
 	PersonID    int64      `json:"person_id,omitempty"`
 	HasPassword bool       `json:"has_password"`
 	DisabledAt  *time.Time `json:"disabled_at,omitempty"`
+	Roles       []Role     `json:"roles"`
+	Scope       Scope      `json:"scope"`
+	// SupervisorID is told when this user opens a record with a reason.
+	SupervisorID int64 `json:"supervisor_id,omitempty"`
+	// SecondFactor says a second factor (TOTP) is enrolled.
+	SecondFactor bool `json:"second_factor"`
 	// Person is filled by reads that join the user's person; nil otherwise.
 	Person *Person `json:"person,omitempty"`
 	Stamp
@@ -72,42 +78,141 @@ type PasswordHasher interface {
 	Verify(password, hash string) (bool, error)
 }
 
+// NewUser is an account to create.
+type NewUser struct {
+	Username string
+	PersonID int64
+	// Password may be empty: the account cannot sign in with one yet.
+	Password     string
+	Roles        []Role
+	Scope        Scope
+	SupervisorID int64
+}
+
+// Access is what a user may do: roles, scope and who supervises them.
+// Version is the user's version the change is based on.
+type Access struct {
+	Roles        []Role
+	Scope        Scope
+	SupervisorID int64
+	Version      int64
+}
+
 // UserService manages accounts.
 type UserService interface {
-	// CreateUser adds an account; password may be empty for an account that
-	// cannot yet sign in with a password.
-	CreateUser(ctx context.Context, username string, personID int64, password string) (*User, error)
+	// CreateUser adds an account with its roles and scope.
+	CreateUser(ctx context.Context, u NewUser) (*User, error)
 	// Users lists accounts, ordered by username.
 	Users(ctx context.Context, page PageRequest) (Page[User], error)
+	// User returns one account.
+	User(ctx context.Context, id int64) (*User, error)
 	// UserByUsername returns one account, with its person.
 	UserByUsername(ctx context.Context, username string) (*User, error)
+	// SetAccess replaces a user's roles, scope and supervisor. Nobody may
+	// change their own, or grant more than they hold.
+	SetAccess(ctx context.Context, userID int64, a Access) (*User, error)
 	// DisableUser stops an account signing in and ends its sessions.
 	DisableUser(ctx context.Context, username string) error
 	// SetPassword replaces an account's password and ends its sessions.
 	SetPassword(ctx context.Context, username, password string) error
+	// ResetSecondFactor removes a user's enrolled second factor, so that
+	// they enrol again at their next sign-in, and ends their sessions.
+	ResetSecondFactor(ctx context.Context, username string) error
+	// UserHistory returns the changes made to an account, newest first.
+	UserHistory(ctx context.Context, id int64) ([]Change, error)
 }
 
-// Session is a signed-in browser. Only a hash of its token is stored.
-type Session struct {
-	UserID     int64
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
+// SignInStage says how far a session has got.
+type SignInStage string
+
+// Sign-in stages.
+const (
+	// StagePartial: the password was right; a second factor is due (or
+	// must be enrolled) before anything else.
+	StagePartial SignInStage = "partial"
+	// StageFull: signed in.
+	StageFull SignInStage = "full"
+)
+
+// SignedIn is the outcome of a sign-in step: a session token to put in a
+// cookie, and what the session may do next.
+type SignedIn struct {
+	Token string
+	Stage SignInStage
+	// Enrol says the user must set up a second factor before going on.
+	Enrol bool
+	User  *User
+}
+
+// Enrolment is a second factor being set up: the secret to enter in an
+// authenticator app, and the otpauth:// URL that encodes it.
+type Enrolment struct {
+	Secret string
+	URL    string
 }
 
 // SessionService signs people in and out. Sessions live in the database so
 // that any instance can serve any user.
 type SessionService interface {
-	// SignIn checks a username and password and, when they match an active
-	// account, starts a session and returns its token (shown once, to be
-	// put in a cookie).
-	SignIn(ctx context.Context, username, password string) (token string, u *User, err error)
-	// StartSession starts a session for a user already identified (the
-	// development sign-in, single sign-on) and returns its token.
-	StartSession(ctx context.Context, userID int64) (token string, err error)
-	// Authenticate returns the user behind a session token, refreshing its
-	// idle timer, or EUNAUTHENTICATED when the session is unknown or over.
-	Authenticate(ctx context.Context, token string) (*User, error)
+	// SignIn checks a username and password. After five failures in a row
+	// a username is locked for a while, whether or not it exists.
+	SignIn(ctx context.Context, username, password string) (*SignedIn, error)
+	// SecondFactor checks a code for a partial session and, when it is
+	// right, replaces the session with a full one (a new token).
+	SecondFactor(ctx context.Context, token, code string) (*SignedIn, error)
+	// BeginEnrolment creates (or returns the pending) second-factor secret
+	// for a partial session's user.
+	BeginEnrolment(ctx context.Context, token string) (*Enrolment, error)
+	// CompleteEnrolment confirms the pending secret with a code and
+	// replaces the session with a full one.
+	CompleteEnrolment(ctx context.Context, token, code string) (*SignedIn, error)
+	// Authenticate returns the principal behind a session token, refreshing
+	// its idle timer. A partial session is only returned when partial is
+	// true (the second-factor pages).
+	Authenticate(ctx context.Context, token string, partial bool) (*Principal, SignInStage, error)
+	// AuthenticateToken returns the principal behind an API token.
+	AuthenticateToken(ctx context.Context, token string) (*Principal, error)
 	// SignOut ends one session.
 	SignOut(ctx context.Context, token string) error
+	// SignOutEverywhere ends every session of the principal's user.
+	SignOutEverywhere(ctx context.Context) error
+}
+
+// APIToken is a token an integration uses to call the API as a user.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Username   string     `json:"username"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// TokenService issues and revokes API tokens.
+type TokenService interface {
+	// CreateToken issues a token for a user and returns it once; only its
+	// hash is kept.
+	CreateToken(ctx context.Context, username, name string, expires *time.Time) (string, *APIToken, error)
+	// Tokens lists tokens, newest first.
+	Tokens(ctx context.Context, username string) ([]APIToken, error)
+	// RevokeToken stops a token working.
+	RevokeToken(ctx context.Context, id int64) error
+}
+
+// Change is one change to a record, as its history shows it.
+type Change struct {
+	At       time.Time     `json:"at"`
+	UserID   int64         `json:"user_id,omitempty"`
+	Username string        `json:"username"`
+	Action   string        `json:"action"`
+	Fields   []FieldChange `json:"fields"`
+}
+
+// FieldChange is one field's value before and after a change.
+type FieldChange struct {
+	Field  string  `json:"field"`
+	Before *string `json:"before"`
+	After  *string `json:"after"`
 }

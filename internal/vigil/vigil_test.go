@@ -98,22 +98,23 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestAuthorize(t *testing.T) {
+func TestRequire(t *testing.T) {
 	ctx := context.Background()
-	if ErrorCode(Authorize(ctx, ActionRead, KindPerson)) != EUNAUTHENTICATED {
+	if ErrorCode(Require(ctx, ActionRead, KindPerson)) != EUNAUTHENTICATED {
 		t.Error("nobody may read without signing in")
 	}
 	now := time.Now()
-	disabled := WithPrincipal(ctx, &Principal{User: User{ID: 5, DisabledAt: &now}})
-	if ErrorCode(Authorize(disabled, ActionRead, KindPerson)) != EFORBIDDEN {
+	disabled := WithPrincipal(ctx, &Principal{User: User{ID: 5, DisabledAt: &now}, Roles: []Role{RoleAuditor}})
+	if ErrorCode(Require(disabled, ActionRead, KindPerson)) != EFORBIDDEN {
 		t.Error("a disabled account may not act")
 	}
-	ok := WithPrincipal(ctx, &Principal{User: User{ID: 5}})
-	if err := Authorize(ok, ActionRead, KindPerson); err != nil {
+	auditor := WithPrincipal(ctx, &Principal{User: User{ID: 5}, Roles: []Role{RoleAuditor}, Scope: ScopeForce})
+	if err := Require(auditor, ActionRead, KindAccessLog); err != nil {
 		t.Error(err)
 	}
-	if ErrorCode(Authorize(ok, "delete", KindPerson)) != EFORBIDDEN {
-		t.Error("an unknown action is allowed")
+	err := Require(auditor, ActionGrant, KindUser)
+	if ErrorCode(err) != EFORBIDDEN || DenialReason(err) != "no role grants grant user" {
+		t.Errorf("an auditor granting roles: %v (%q)", err, DenialReason(err))
 	}
 }
 

@@ -1,0 +1,680 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilcp/vigil/internal/vigil"
+)
+
+// ChildService implements vigil.ChildService.
+type ChildService struct{ db *DB }
+
+// NewChildService returns the children service on db.
+func NewChildService(db *DB) *ChildService { return &ChildService{db: db} }
+
+var _ vigil.ChildService = (*ChildService)(nil)
+
+// breakGlassFor is how long an opening with a reason lasts: one shift.
+const breakGlassFor = 8 * time.Hour
+
+const childCols = `c.id, c.force_id, c.given_name, c.family_name, c.other_names, c.date_of_birth, c.sex, c.ethnicity,
+	c.address_line, c.town, c.postcode, c.lpa_id, c.created_at, c.created_by, c.updated_at, c.updated_by, c.version`
+
+func scanChild(row scanner) (*vigil.Child, error) {
+	var c vigil.Child
+	err := row.Scan(append([]any{&c.ID, &c.ForceID, &c.GivenName, &c.FamilyName, &c.OtherNames, scanDate{&c.DateOfBirth},
+		&c.Sex, &c.Ethnicity, &c.AddressLine, &c.Town, &c.Postcode, nullInt{&c.LPAID}}, stampDest(&c.Stamp)...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// listText stores a set of roles or ids as ",a,b,", so that SQL can test
+// membership with LIKE '%,x,%'.
+func listText[T any](items []T, text func(T) string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = text(it)
+	}
+	return "," + strings.Join(parts, ",") + ","
+}
+
+func listItems(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.Trim(s, ","), ",") {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// restrictionOpen is the SQL test that a restriction does not hold the
+// principal back: they are named, or hold a named role.
+func restrictionOpen(p *vigil.Principal, arg func(any) string) string {
+	conds := []string{"r.allowed_users LIKE " + arg("%,"+strconv.FormatInt(p.User.ID, 10)+",%")}
+	for _, role := range p.Roles {
+		conds = append(conds, "r.allowed_roles LIKE "+arg("%,"+string(role)+",%"))
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
+}
+
+// childScopeSQL is the scope rule of vigil.Decide written as SQL over a
+// child aliased c, so that a list never shows what a read would refuse.
+// TestListsAgreeWithDecide holds the two to each other.
+func childScopeSQL(p *vigil.Principal, now time.Time, arg func(any) string) string {
+	scope := "FALSE"
+	switch {
+	case p.Scope == vigil.ScopeForce:
+		scope = "TRUE"
+	case p.Scope == vigil.ScopeLPA && p.LPAID != 0:
+		l := arg(p.LPAID)
+		scope = "(c.lpa_id = " + l + ` OR EXISTS (SELECT 1 FROM child_assignments a JOIN teams t ON t.id = a.team_id
+			WHERE a.child_id = c.id AND a.ended_at IS NULL AND t.lpa_id = ` + l + "))"
+	case p.Scope == vigil.ScopeTeam && p.TeamID != 0:
+		scope = `EXISTS (SELECT 1 FROM child_assignments a WHERE a.child_id = c.id AND a.ended_at IS NULL AND a.team_id = ` + arg(p.TeamID) + ")"
+	case p.Scope == vigil.ScopeCaseload && p.PersonID != 0:
+		scope = `EXISTS (SELECT 1 FROM child_assignments a WHERE a.child_id = c.id AND a.ended_at IS NULL AND a.person_id = ` + arg(p.PersonID) + ")"
+	case p.Scope == vigil.ScopeAgency && p.AgencyID != 0:
+		n := arg(instant(now))
+		scope = `EXISTS (SELECT 1 FROM shares s WHERE s.record_kind = 'child' AND s.record_id = c.id AND s.agency_id = ` + arg(p.AgencyID) +
+			" AND s.revoked_at IS NULL AND (s.until_at IS NULL OR s.until_at > " + n + "))"
+	}
+	if p.Scope != vigil.ScopeAgency {
+		scope = "(" + scope + ` OR EXISTS (SELECT 1 FROM break_glass b WHERE b.user_id = ` + arg(p.User.ID) +
+			" AND b.record_kind = 'child' AND b.record_id = c.id AND b.expires_at > " + arg(instant(now)) + "))"
+	}
+	return scope + ` AND NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
+		AND r.part = '' AND r.lifted_at IS NULL AND NOT ` + restrictionOpen(p, arg) + ")"
+}
+
+// childFacts gathers what vigil.Decide needs to know about one child.
+func (tx *Tx) childFacts(ctx context.Context, id int64) (vigil.RecordFacts, string, error) {
+	var f vigil.RecordFacts
+	var lpa sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT lpa_id FROM children WHERE id = $1", id).Scan(&lpa); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return f, "", notFound("Child")
+		}
+		return f, "", err
+	}
+	if lpa.Valid {
+		f.LPAIDs = append(f.LPAIDs, lpa.Int64)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT a.team_id, a.person_id, t.lpa_id FROM child_assignments a
+		LEFT JOIN teams t ON t.id = a.team_id WHERE a.child_id = $1 AND a.ended_at IS NULL`, id)
+	if err != nil {
+		return f, "", err
+	}
+	for rows.Next() {
+		var team, person, tl sql.NullInt64
+		if err := rows.Scan(&team, &person, &tl); err != nil {
+			rows.Close()
+			return f, "", err
+		}
+		if team.Valid {
+			f.TeamIDs = append(f.TeamIDs, team.Int64)
+		}
+		if person.Valid {
+			f.PersonIDs = append(f.PersonIDs, person.Int64)
+		}
+		if tl.Valid && !slices.Contains(f.LPAIDs, tl.Int64) {
+			f.LPAIDs = append(f.LPAIDs, tl.Int64)
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return f, "", err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT agency_id FROM shares WHERE record_kind = 'child' AND record_id = $1
+		AND revoked_at IS NULL AND (until_at IS NULL OR until_at > $2)`, id, instant(tx.now))
+	if err != nil {
+		return f, "", err
+	}
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&a); err != nil {
+			rows.Close()
+			return f, "", err
+		}
+		f.SharedWith = append(f.SharedWith, a)
+	}
+	if err := closeRows(rows); err != nil {
+		return f, "", err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT allowed_roles, allowed_users FROM restrictions
+		WHERE record_kind = 'child' AND record_id = $1 AND part = '' AND lifted_at IS NULL`, id)
+	if err != nil {
+		return f, "", err
+	}
+	for rows.Next() {
+		var roles, users string
+		if err := rows.Scan(&roles, &users); err != nil {
+			rows.Close()
+			return f, "", err
+		}
+		// Several whole-record restrictions: each must let the user in, so
+		// keep only what every one of them allows.
+		rs, us := toRoles(listItems(roles)), toIDs(listItems(users))
+		if !f.Restricted {
+			f.AllowedRoles, f.AllowedUsers = rs, us
+		} else {
+			f.AllowedRoles = slices.DeleteFunc(f.AllowedRoles, func(r vigil.Role) bool { return !slices.Contains(rs, r) })
+			f.AllowedUsers = slices.DeleteFunc(f.AllowedUsers, func(u int64) bool { return !slices.Contains(us, u) })
+		}
+		f.Restricted = true
+	}
+	if err := closeRows(rows); err != nil {
+		return f, "", err
+	}
+	var reason string
+	if tx.who != nil {
+		err := tx.QueryRowContext(ctx, `SELECT reason FROM break_glass WHERE user_id = $1 AND record_kind = 'child'
+			AND record_id = $2 AND expires_at > $3 ORDER BY opened_at DESC LIMIT 1`, tx.UserID(), id, instant(tx.now)).Scan(&reason)
+		if err == nil {
+			f.BrokenGlass = true
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return f, "", err
+		}
+	}
+	return f, reason, nil
+}
+
+func toRoles(s []string) []vigil.Role {
+	out := make([]vigil.Role, len(s))
+	for i, r := range s {
+		out[i] = vigil.Role(r)
+	}
+	return out
+}
+
+func toIDs(s []string) []int64 {
+	var out []int64
+	for _, x := range s {
+		if id, err := strconv.ParseInt(x, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// mask blanks the parts of children's records the principal may not see:
+// parts restricted to others, and, for partner agencies, parts not shared
+// with their agency.
+func (tx *Tx) mask(ctx context.Context, recs []vigil.ChildRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = arg(r.ID)
+	}
+	in := "(" + strings.Join(ids, ", ") + ")"
+	withheld := map[int64]map[string]bool{}
+	hold := func(id int64, part string) {
+		if withheld[id] == nil {
+			withheld[id] = map[string]bool{}
+		}
+		withheld[id][part] = true
+	}
+	p := tx.who
+	rows, err := tx.QueryContext(ctx, `SELECT r.record_id, r.part FROM restrictions r WHERE r.record_kind = 'child'
+		AND r.record_id IN `+in+` AND r.part <> '' AND r.lifted_at IS NULL AND NOT `+restrictionOpen(p, arg), args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var part string
+		if err := rows.Scan(&id, &part); err != nil {
+			rows.Close()
+			return err
+		}
+		hold(id, part)
+	}
+	if err := closeRows(rows); err != nil {
+		return err
+	}
+	if p.Scope == vigil.ScopeAgency {
+		shared := map[int64]map[string]bool{}
+		rows, err := tx.QueryContext(ctx, `SELECT record_id, parts FROM shares WHERE record_kind = 'child' AND record_id IN `+in+
+			" AND agency_id = "+arg(p.AgencyID)+" AND revoked_at IS NULL AND (until_at IS NULL OR until_at > "+arg(instant(tx.now))+")", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var parts string
+			if err := rows.Scan(&id, &parts); err != nil {
+				rows.Close()
+				return err
+			}
+			if shared[id] == nil {
+				shared[id] = map[string]bool{}
+			}
+			for _, part := range listItems(parts) {
+				shared[id][part] = true
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+		for _, r := range recs {
+			for _, part := range vigil.ChildParts {
+				if !shared[r.ID][part] {
+					hold(r.ID, part)
+				}
+			}
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		for _, part := range vigil.ChildParts {
+			if !withheld[r.ID][part] {
+				continue
+			}
+			r.Withheld = append(r.Withheld, part)
+			switch part {
+			case vigil.PartAddress:
+				r.AddressLine, r.Town, r.Postcode = "", "", ""
+			case vigil.PartIdentity:
+				r.OtherNames, r.Ethnicity = "", ""
+			}
+		}
+	}
+	return nil
+}
+
+// Children implements vigil.ChildService.
+func (s *ChildService) Children(ctx context.Context, f vigil.ChildFilter) (vigil.Page[vigil.ChildRecord], error) {
+	var page vigil.Page[vigil.ChildRecord]
+	action := vigil.ActionList
+	if f.Query != "" {
+		action = vigil.ActionSearch
+	}
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, action, vigil.KindChild); err != nil {
+			return err
+		}
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + itoa(len(args))
+		}
+		where := []string{childScopeSQL(tx.who, tx.now, arg)}
+		if f.LPAID != 0 {
+			where = append(where, "c.lpa_id = "+arg(f.LPAID))
+		}
+		if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
+			like := arg(likePrefix(q))
+			where = append(where, "(lower(c.given_name) LIKE "+like+" ESCAPE '\\' OR lower(c.family_name) LIKE "+like+
+				" ESCAPE '\\' OR lower(c.other_names) LIKE "+like+" ESCAPE '\\')")
+		}
+		if f.Cursor != "" {
+			var fam, giv string
+			var id int64
+			if err := decodeCursor(f.Cursor, &fam, &giv, &id); err != nil {
+				return err
+			}
+			where = append(where, "(c.family_name, c.given_name, c.id) > ("+arg(fam)+", "+arg(giv)+", "+arg(id)+")")
+		}
+		limit := f.Size()
+		q := "SELECT " + childCols + " FROM children c WHERE " + strings.Join(where, " AND ") +
+			" ORDER BY c.family_name, c.given_name, c.id LIMIT " + arg(limit+1)
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			c, err := scanChild(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			page.Items = append(page.Items, vigil.ChildRecord{Child: *c})
+		}
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+		if len(page.Items) > limit {
+			page.Items = page.Items[:limit]
+			last := page.Items[limit-1]
+			page.Next = encodeCursor(last.FamilyName, last.GivenName, last.ID)
+		}
+		if err := tx.mask(ctx, page.Items); err != nil {
+			return err
+		}
+		ids := make([]int64, len(page.Items))
+		for i, c := range page.Items {
+			ids[i] = c.ID
+		}
+		tx.log(action, vigil.KindChild, ids, vigil.OutcomeOK, "")
+		return nil
+	})
+	if err != nil {
+		return vigil.Page[vigil.ChildRecord]{}, err
+	}
+	return page, nil
+}
+
+// decideChild applies the policy to one child, logging a refusal.
+func (tx *Tx) decideChild(ctx context.Context, action vigil.Action, id int64) (vigil.Decision, string, error) {
+	facts, reason, err := tx.childFacts(ctx, id)
+	if err != nil {
+		if vigil.ErrorCode(err) == vigil.ENOTFOUND && tx.who != nil {
+			tx.denied = append(tx.denied, tx.entry(action, vigil.KindChild, []int64{id}, vigil.OutcomeFailed, "no such record"))
+		}
+		return vigil.Decision{}, "", err
+	}
+	d := vigil.Decide(tx.who, action, vigil.KindChild, facts)
+	if !d.Allowed {
+		return d, "", tx.refuse(action, vigil.KindChild, []int64{id}, d, "Child")
+	}
+	return d, reason, nil
+}
+
+// Child implements vigil.ChildService.
+func (s *ChildService) Child(ctx context.Context, id int64) (*vigil.ChildRecord, error) {
+	var out *vigil.ChildRecord
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if tx.who == nil {
+			return vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue")
+		}
+		d, reason, err := tx.decideChild(ctx, vigil.ActionRead, id)
+		if err != nil {
+			return err
+		}
+		c, err := scanChild(tx.QueryRowContext(ctx, "SELECT "+childCols+" FROM children c WHERE c.id = $1", id))
+		if err != nil {
+			return err
+		}
+		recs := []vigil.ChildRecord{{Child: *c, ByBreakGlass: d.ByBreakGlass}}
+		if err := tx.mask(ctx, recs); err != nil {
+			return err
+		}
+		out = &recs[0]
+		e := tx.entry(vigil.ActionRead, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "")
+		if d.ByBreakGlass {
+			e.Purpose, e.Reason = reason, "break-glass"
+		}
+		tx.pending = append(tx.pending, e)
+		return nil
+	})
+	return out, err
+}
+
+// OpenWithReason implements vigil.ChildService.
+func (s *ChildService) OpenWithReason(ctx context.Context, id int64, reason string) (*vigil.BreakGlass, error) {
+	reason = strings.TrimSpace(reason)
+	if len(reason) < 10 || len(reason) > 1000 {
+		var v vigil.Validation
+		v.Add("reason", "Say why you need to open this record, in 10 to 1,000 characters")
+		return nil, v.Err()
+	}
+	var out vigil.BreakGlass
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionBreakGlass, vigil.KindChild); err != nil {
+			return err
+		}
+		p := tx.who
+		if p.Scope == vigil.ScopeAgency {
+			return tx.refuse(vigil.ActionBreakGlass, vigil.KindChild, []int64{id}, vigil.Decision{Reason: "partner agencies cannot break glass"}, "Child")
+		}
+		facts, _, err := tx.childFacts(ctx, id)
+		if err != nil {
+			return err
+		}
+		if d := vigil.Decide(p, vigil.ActionRead, vigil.KindChild, facts); d.Allowed {
+			return vigil.Errorf(vigil.EINVALID, "You can already open this record")
+		}
+		if facts.Restricted {
+			return tx.refuse(vigil.ActionBreakGlass, vigil.KindChild, []int64{id},
+				vigil.Decision{Reason: "restricted records cannot be opened with a reason"}, "Child")
+		}
+		out = vigil.BreakGlass{UserID: p.User.ID, Username: p.User.Username, RecordKind: vigil.KindChild, RecordID: id,
+			Reason: reason, OpenedAt: tx.now, ExpiresAt: tx.now.Add(breakGlassFor), SupervisorID: p.User.SupervisorID}
+		err = tx.QueryRowContext(ctx, `INSERT INTO break_glass (user_id, record_kind, record_id, reason, opened_at, expires_at, supervisor_id)
+			VALUES ($1, 'child', $2, $3, $4, $5, $6) RETURNING id`, p.User.ID, id, reason, instant(tx.now),
+			instant(out.ExpiresAt), nullIfZero(p.User.SupervisorID)).Scan(&out.ID)
+		if err != nil {
+			return err
+		}
+		if p.User.SupervisorID != 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, created_at, kind, message, link)
+				VALUES ($1, $2, 'break_glass', $3, $4)`, p.User.SupervisorID, instant(tx.now),
+				p.User.DisplayName()+" opened a child's record outside their area of work. Their reason: "+reason,
+				"/access/break-glass"); err != nil {
+				return err
+			}
+		}
+		e := tx.entry(vigil.ActionBreakGlass, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "break-glass")
+		e.Purpose = reason
+		tx.pending = append(tx.pending, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Share implements vigil.ChildService.
+func (s *ChildService) Share(ctx context.Context, sh vigil.Share) (*vigil.Share, error) {
+	sh.Purpose, sh.LawfulBasis = strings.TrimSpace(sh.Purpose), strings.TrimSpace(sh.LawfulBasis)
+	var v vigil.Validation
+	if sh.AgencyID == 0 {
+		v.Add("agency_id", "Select the agency to share with")
+	}
+	if !slices.Contains(sh.Parts, vigil.PartIdentity) {
+		sh.Parts = append([]string{vigil.PartIdentity}, sh.Parts...)
+	}
+	for _, part := range sh.Parts {
+		if !slices.Contains(vigil.ChildParts, part) {
+			v.Add("parts", "%q is not a part of a child's record", part)
+		}
+	}
+	if len(sh.Purpose) < 5 || len(sh.Purpose) > 500 {
+		v.Add("purpose", "Say why you are sharing, in 5 to 500 characters")
+	}
+	if !slices.Contains(vigil.LawfulBases, sh.LawfulBasis) {
+		v.Add("lawful_basis", "Select the lawful basis for sharing")
+	}
+	if sh.Until != nil && !sh.Until.After(s.db.clock.Now()) {
+		v.Add("until", "The end of sharing must be in the future")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	sh.RecordKind = vigil.KindChild
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionShare, vigil.KindChild); err != nil {
+			return err
+		}
+		if _, _, err := tx.decideChild(ctx, vigil.ActionShare, sh.RecordID); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT name FROM agencies WHERE id = $1", sh.AgencyID).Scan(&sh.AgencyName); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				var v vigil.Validation
+				v.Add("agency_id", "Select the agency to share with")
+				return v.Err()
+			}
+			return err
+		}
+		var until any
+		if sh.Until != nil {
+			until = instant(*sh.Until)
+		}
+		sh.SharedBy, sh.SharedAt = tx.UserID(), tx.now
+		err := tx.QueryRowContext(ctx, `INSERT INTO shares (agency_id, record_kind, record_id, parts, purpose, lawful_basis,
+			shared_by, shared_at, until_at) VALUES ($1, 'child', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			sh.AgencyID, sh.RecordID, listText(sh.Parts, func(s string) string { return s }), sh.Purpose, sh.LawfulBasis,
+			sh.SharedBy, instant(tx.now), until).Scan(&sh.ID)
+		if err != nil {
+			return err
+		}
+		e := tx.entry(vigil.ActionShare, vigil.KindChild, []int64{sh.RecordID}, vigil.OutcomeOK,
+			"shared "+strings.Join(sh.Parts, ", ")+" with "+sh.AgencyName+" ("+sh.LawfulBasis+")")
+		e.Purpose = sh.Purpose
+		tx.pending = append(tx.pending, e)
+		return tx.history(ctx, vigil.KindChild, sh.RecordID, "share", nil, map[string]string{
+			"shared_with": sh.AgencyName + ": " + strings.Join(sh.Parts, ", ")})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &sh, nil
+}
+
+// RevokeShare implements vigil.ChildService.
+func (s *ChildService) RevokeShare(ctx context.Context, id int64) error {
+	return s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionShare, vigil.KindChild); err != nil {
+			return err
+		}
+		var child int64
+		var agency string
+		err := tx.QueryRowContext(ctx, `SELECT s.record_id, a.name FROM shares s JOIN agencies a ON a.id = s.agency_id
+			WHERE s.id = $1 AND s.record_kind = 'child'`, id).Scan(&child, &agency)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("Share")
+		}
+		if err != nil {
+			return err
+		}
+		if _, _, err := tx.decideChild(ctx, vigil.ActionShare, child); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE shares SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL",
+			instant(tx.now), tx.UserID(), id); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionShare, vigil.KindChild, []int64{child}, vigil.OutcomeOK, "stopped sharing with "+agency)
+		return tx.history(ctx, vigil.KindChild, child, "share_revoked", map[string]string{"shared_with": agency}, map[string]string{"shared_with": ""})
+	})
+}
+
+// Shares implements vigil.ChildService.
+func (s *ChildService) Shares(ctx context.Context, childID int64) ([]vigil.Share, error) {
+	var out []vigil.Share
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if _, _, err := tx.decideChild(ctx, vigil.ActionRead, childID); err != nil {
+			return err
+		}
+		q := `SELECT s.id, s.agency_id, a.name, s.record_id, s.parts, s.purpose, s.lawful_basis, s.shared_by, s.shared_at,
+			s.until_at, s.revoked_at FROM shares s JOIN agencies a ON a.id = s.agency_id
+			WHERE s.record_kind = 'child' AND s.record_id = $1`
+		args := []any{childID}
+		if tx.who.Scope == vigil.ScopeAgency {
+			q += " AND s.agency_id = $2" // a partner sees only its own agency's shares
+			args = append(args, tx.who.AgencyID)
+		}
+		rows, err := tx.QueryContext(ctx, q+" ORDER BY s.shared_at DESC, s.id DESC", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var sh vigil.Share
+			var parts string
+			if err := rows.Scan(&sh.ID, &sh.AgencyID, &sh.AgencyName, &sh.RecordID, &parts, &sh.Purpose, &sh.LawfulBasis,
+				&sh.SharedBy, scanInstant{&sh.SharedAt}, scanNullInstant{&sh.Until}, scanNullInstant{&sh.RevokedAt}); err != nil {
+				rows.Close()
+				return err
+			}
+			sh.RecordKind, sh.Parts = vigil.KindChild, listItems(parts)
+			out = append(out, sh)
+		}
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionRead, vigil.KindChild, []int64{childID}, vigil.OutcomeOK, "shares")
+		return nil
+	})
+	return out, err
+}
+
+// Restrict implements vigil.ChildService.
+func (s *ChildService) Restrict(ctx context.Context, r vigil.Restriction) (*vigil.Restriction, error) {
+	r.Reason = strings.TrimSpace(r.Reason)
+	var v vigil.Validation
+	if r.Part != "" && !slices.Contains(vigil.ChildParts, r.Part) {
+		v.Add("part", "Select the whole record or one part of it")
+	}
+	if len(r.Reason) < 5 {
+		v.Add("reason", "Say why the record is restricted")
+	}
+	if len(r.AllowedRoles) == 0 && len(r.AllowedUsers) == 0 {
+		v.Add("allowed_roles", "Name at least one role or person who may still see it")
+	}
+	for _, role := range r.AllowedRoles {
+		if !role.Valid() {
+			v.Add("allowed_roles", "%q is not a role", role)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	r.RecordKind = vigil.KindChild
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionRestrict, vigil.KindChild); err != nil {
+			return err
+		}
+		if _, _, err := tx.decideChild(ctx, vigil.ActionRestrict, r.RecordID); err != nil {
+			return err
+		}
+		// Whoever restricts a record keeps sight of it.
+		if !slices.Contains(r.AllowedUsers, tx.UserID()) {
+			r.AllowedUsers = append(r.AllowedUsers, tx.UserID())
+		}
+		r.CreatedAt, r.CreatedBy = tx.now, tx.UserID()
+		err := tx.QueryRowContext(ctx, `INSERT INTO restrictions (record_kind, record_id, part, allowed_roles, allowed_users,
+			reason, created_at, created_by) VALUES ('child', $1, $2, $3, $4, $5, $6, $7) RETURNING id`, r.RecordID, r.Part,
+			listText(r.AllowedRoles, func(x vigil.Role) string { return string(x) }),
+			listText(r.AllowedUsers, func(x int64) string { return strconv.FormatInt(x, 10) }),
+			r.Reason, instant(tx.now), tx.UserID()).Scan(&r.ID)
+		if err != nil {
+			return err
+		}
+		what := "whole record"
+		if r.Part != "" {
+			what = r.Part
+		}
+		tx.log(vigil.ActionRestrict, vigil.KindChild, []int64{r.RecordID}, vigil.OutcomeOK, "restricted "+what+": "+r.Reason)
+		return tx.history(ctx, vigil.KindChild, r.RecordID, "restrict", nil, map[string]string{"restricted": what})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ChildHistory implements vigil.ChildService.
+func (s *ChildService) ChildHistory(ctx context.Context, id int64) ([]vigil.Change, error) {
+	var out []vigil.Change
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if _, _, err := tx.decideChild(ctx, vigil.ActionRead, id); err != nil {
+			return err
+		}
+		var err error
+		if out, err = tx.historyOf(ctx, vigil.KindChild, id); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionRead, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "history")
+		return nil
+	})
+	return out, err
+}
