@@ -74,7 +74,9 @@ func run(dbURL, scaleName string, conc int, dur time.Duration) error {
 		return err
 	}
 	fmt.Printf("loading the demo force (%s scale)…\n", scale)
-	if _, err := app.LoadDemo(vigil.WithPrincipal(ctx, sys), db, demo.Config{Seed: 1, Scale: scale, AsOf: time.Now()}, nil); err != nil {
+	const pw = "bench-demo-password-42"
+	hash, _ := (password.Hasher{Params: password.Cheap}).Hash(pw)
+	if _, err := app.LoadDemo(vigil.WithPrincipal(ctx, sys), db, demo.Config{Seed: 1, Scale: scale, AsOf: time.Now()}, hash, nil); err != nil {
 		return err
 	}
 	db.Close()
@@ -83,7 +85,7 @@ func run(dbURL, scaleName string, conc int, dur time.Duration) error {
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- app.Serve(sctx, app.ServeConfig{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, Version: "bench",
+		done <- app.Serve(sctx, app.ServeConfig{Addr: "127.0.0.1:0", DB: dbURL, Version: "bench",
 			Log: slog.New(slog.DiscardHandler), Hasher: password.Hasher{Params: password.Cheap},
 			Listening: func(a string) { addr <- a }})
 	}()
@@ -92,7 +94,7 @@ func run(dbURL, scaleName string, conc int, dur time.Duration) error {
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2}, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(base+"/sign-in/demo", url.Values{"username": {"missing.ashvale"}})
+	resp, err := client.PostForm(base+"/sign-in", url.Values{"username": {"missing.ashvale"}, "password": {pw}})
 	if err != nil {
 		return err
 	}
@@ -104,7 +106,7 @@ func run(dbURL, scaleName string, conc int, dur time.Duration) error {
 		}
 	}
 	if cookie == nil {
-		return fmt.Errorf("demo sign-in gave no session cookie (%s)", resp.Status)
+		return fmt.Errorf("sign-in gave no session cookie (%s)", resp.Status)
 	}
 	const team = 4 // Ashvale Missing Persons Team
 	get := func(path string, withCookie bool) func() error {

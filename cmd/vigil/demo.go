@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilcp/vigil/internal/app"
 	"github.com/vigilcp/vigil/internal/demo"
+	"github.com/vigilcp/vigil/internal/password"
 	"github.com/vigilcp/vigil/internal/vigil"
 )
 
@@ -73,7 +74,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		_ = bar.Set(done)
 	}
-	org, err := app.LoadDemo(vigil.WithPrincipal(ctx, sys), d, demo.Config{Seed: *seed, Scale: scale, AsOf: day}, progress)
+	pw := app.DemoPassword()
+	hash, err := (password.Hasher{Params: password.Production}).Hash(pw)
+	if err != nil {
+		return err
+	}
+	org, err := app.LoadDemo(vigil.WithPrincipal(ctx, sys), d, demo.Config{Seed: *seed, Scale: scale, AsOf: day}, hash, progress)
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(e.stderr)
@@ -84,7 +90,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Loaded %s (%s scale, seed %d) in %s: %d people in %d teams, %d partner agencies, %d children.\n",
 		org.Force.Name, scale, *seed, time.Since(start).Round(time.Millisecond), len(org.People), len(org.Teams),
 		len(org.Agencies), org.ChildCount)
-	fmt.Fprintf(e.stdout, "Demo accounts (no passwords; give one with vigil user set-password, or serve with --demo on 127.0.0.1):\n")
+	fmt.Fprintf(e.stdout, "Demo accounts, all with the password %s (vigil serve --demo gives them a new one at each start):\n", pw)
 	for _, u := range org.Users {
 		fmt.Fprintf(e.stdout, "  %-20s %s\n", u.Username, u.Does)
 	}

@@ -40,7 +40,9 @@ func commands() []command {
 		{"serve", "run the web server", cmdServe},
 		{"migrate", "apply pending database migrations, or list them (migrate status)", cmdMigrate},
 		{"demo", "fill an empty database with the fictional demo force", cmdDemo},
-		{"user", "manage accounts: add, list, disable, set-password", cmdUser},
+		{"user", "manage accounts: add, list, grant, disable, set-password, reset-second-factor", cmdUser},
+		{"token", "API tokens for integrations: create, list, revoke", cmdToken},
+		{"accesslog", "check the access log's hash chain and checkpoints: verify, checkpoint, keygen", cmdAccessLog},
 		{"backup", "write a consistent backup of a running database", cmdBackup},
 		{"restore", "replace a database with a backup", cmdRestore},
 		{"version", "print the version", cmdVersion},
@@ -112,7 +114,7 @@ func topUsage(w io.Writer) {
 	fmt.Fprintln(w, "Vigil: child protection information and assurance for a police force.")
 	fmt.Fprintln(w, "\nUsage: vigil COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun vigil COMMAND --help for a command's flags.")
 	fmt.Fprintln(w, "The database is --db, or VIGIL_DB, or a file named by VIGIL_DB_FILE; default sqlite:vigil.db.")

@@ -24,6 +24,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or CIDR ranges of terminating proxies whose X-Forwarded-* headers are believed (default VIGIL_TRUSTED_PROXIES)")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish at shutdown")
 	logLevel := fs.String("log-level", "info", "least severe log level: debug, info, warn or error")
+	idle := fs.Duration("session-idle", 30*time.Minute, "a session ends after this long unused")
+	absolute := fs.Duration("session-max", 12*time.Hour, "a session ends this long after sign-in")
+	lockAfter := fs.Int("lockout-after", 5, "failed sign-ins in a row that lock a username")
+	lockFor := fs.Duration("lockout-for", 15*time.Minute, "how long a locked username stays locked")
+	checkpoints := fs.String("checkpoints", "", "file for signed access-log checkpoints (default VIGIL_ACCESSLOG_CHECKPOINTS; needs VIGIL_ACCESSLOG_KEY)")
+	checkpointEvery := fs.Duration("checkpoint-every", time.Minute, "how often to checkpoint the access log")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -52,9 +58,26 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *idle <= 0 || *absolute < *idle || *lockAfter < 1 || *lockFor <= 0 {
+		return usagef("session and lockout settings must be positive, and --session-max at least --session-idle")
+	}
+	key, err := signingKey(e)
+	if err != nil {
+		return err
+	}
+	var cp *app.Checkpointer
+	if path := checkpointFile(e, *checkpoints); key != nil && path != "" {
+		cp = &app.Checkpointer{Key: key, File: path, Every: *checkpointEvery}
+	} else if key != nil || path != "" {
+		return usagef("access-log checkpoints need both a key (VIGIL_ACCESSLOG_KEY) and a file (--checkpoints)")
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if cp == nil {
+		log.Warn("access-log checkpoints are off: set VIGIL_ACCESSLOG_KEY and --checkpoints so that a rewritten log is caught")
+	}
 	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: url, Demo: *demoFlag, DemoSeed: *seed, TLSCert: *tlsCert,
-		TLSKey: *tlsKey, TrustedProxies: trusted, ShutdownTimeout: *shutdown, Version: version(), Log: log, Out: e.stdout})
+		TLSKey: *tlsKey, TrustedProxies: trusted, ShutdownTimeout: *shutdown, Version: version(), Log: log, Out: e.stdout,
+		SessionIdle: *idle, SessionAbsolute: *absolute, LockoutAfter: *lockAfter, LockoutFor: *lockFor, Checkpoints: cp})
 }
 
 // parsePrefixes reads a comma-separated list of addresses and CIDR ranges.

@@ -33,13 +33,17 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		return userDisable(ctx, e, args)
 	case "set-password":
 		return userSetPassword(ctx, e, args)
+	case "grant":
+		return userGrant(ctx, e, args)
+	case "reset-second-factor":
+		return userResetSecondFactor(ctx, e, args)
 	case "-h", "--help", "help":
-		fmt.Fprintln(e.stdout, "Usage: vigil user add|list|disable|set-password ... (each has --help)")
+		fmt.Fprintln(e.stdout, "Usage: vigil user add|list|grant|disable|set-password|reset-second-factor ... (each has --help)")
 		return nil
 	case "":
-		return usagef("say what to do: add, list, disable or set-password")
+		return usagef("say what to do: add, list, grant, disable, set-password or reset-second-factor")
 	}
-	return usagef("unknown user command %q: use add, list, disable or set-password", sub)
+	return usagef("unknown user command %q: use add, list, grant, disable, set-password or reset-second-factor", sub)
 }
 
 // userDB opens the database and returns a context acting as the named
@@ -94,8 +98,12 @@ func readPassword(e *env, generate bool) (pw string, generated bool, err error) 
 }
 
 func userAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "user add", "user add USERNAME [--person-id N | --collar NUMBER] [--generate | --no-password] [--db URL]",
-		"Adds an account. The password is read from standard input, or generated and printed once with\n--generate.")
+	fs := newFlags(e, "user add", "user add USERNAME --role ROLE[,ROLE] [--scope SCOPE] [--person-id N | --collar NUMBER] [--generate | --no-password]",
+		"Adds an account with its roles and scope. The password is read from standard input, or generated and\n"+
+			"printed once with --generate. Roles: "+roleNames()+".\nScopes: force, lpa, team, caseload, agency.")
+	rolesFlag := fs.String("role", "", "comma-separated roles")
+	scopeFlag := fs.String("scope", "", "force, lpa, team, caseload or agency (default team; agency for partners)")
+	supervisor := fs.String("supervisor", "", "username of the supervisor told of break-glass openings")
 	db := dbFlag(fs)
 	personID := fs.Int64("person-id", 0, "link the account to this person")
 	collar := fs.String("collar", "", "link the account to the officer with this collar number")
@@ -114,6 +122,10 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	}
 	if *gen && *noPw {
 		return usagef("give --generate or --no-password, not both")
+	}
+	roles, err := parseRoles(*rolesFlag)
+	if err != nil {
+		return err
 	}
 	d, actx, err := userDB(ctx, e, *db, *as)
 	if err != nil {
@@ -140,7 +152,17 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	u, err := sqlstore.NewUserService(d).CreateUser(actx, pos[0], *personID, pw)
+	users := sqlstore.NewUserService(d)
+	var supID int64
+	if *supervisor != "" {
+		sup, err := users.UserByUsername(actx, *supervisor)
+		if err != nil {
+			return err
+		}
+		supID = sup.ID
+	}
+	u, err := users.CreateUser(actx, vigil.NewUser{Username: pos[0], PersonID: *personID, Password: pw, Roles: roles,
+		Scope: vigil.Scope(*scopeFlag), SupervisorID: supID})
 	if err != nil {
 		return err
 	}
@@ -169,7 +191,7 @@ func userList(ctx context.Context, e *env, args []string) error {
 	defer d.Close()
 	svc := sqlstore.NewUserService(d)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tNAME\tPASSWORD\tSTATUS")
+	fmt.Fprintln(tw, "USERNAME\tNAME\tROLES\tSCOPE\tPASSWORD\t2FA\tSTATUS")
 	req := vigil.PageRequest{Limit: vigil.MaxPageSize}
 	for {
 		page, err := svc.Users(actx, req)
@@ -184,7 +206,15 @@ func userList(ctx context.Context, e *env, args []string) error {
 			if u.Disabled() {
 				status = "disabled " + u.DisabledAt.Format("2006-01-02")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.DisplayName(), pw, status)
+			tfa := "no"
+			if u.SecondFactor {
+				tfa = "yes"
+			}
+			var roles []string
+			for _, r := range u.Roles {
+				roles = append(roles, string(r))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName(), strings.Join(roles, ","), u.Scope, pw, tfa, status)
 		}
 		if page.Next == "" {
 			break
@@ -246,5 +276,104 @@ func userSetPassword(ctx context.Context, e *env, args []string) error {
 	if generated {
 		fmt.Fprintf(e.stdout, "Password (shown once): %s\n", pw)
 	}
+	return nil
+}
+
+func roleNames() string {
+	names := make([]string, len(vigil.Roles))
+	for i, r := range vigil.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseRoles reads a comma-separated list of roles.
+func parseRoles(s string) ([]vigil.Role, error) {
+	var out []vigil.Role
+	for part := range strings.SplitSeq(s, ",") {
+		r := vigil.Role(strings.TrimSpace(part))
+		if r == "" {
+			continue
+		}
+		if !r.Valid() {
+			return nil, usagef("%q is not a role: use %s", r, roleNames())
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, usagef("give at least one --role: %s", roleNames())
+	}
+	return out, nil
+}
+
+func userGrant(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "user grant", "user grant USERNAME --role ROLE[,ROLE] --scope SCOPE [--supervisor USERNAME] [--as USERNAME]",
+		"Replaces a user's roles, scope and supervisor. Nobody may change their own, or grant a permission\nthey do not hold themselves.")
+	db := dbFlag(fs)
+	rolesFlag := fs.String("role", "", "comma-separated roles")
+	scopeFlag := fs.String("scope", "", "force, lpa, team, caseload or agency")
+	supervisor := fs.String("supervisor", "", "username of the supervisor")
+	as := fs.String("as", "system", "the user doing this, for the record")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give one username")
+	}
+	roles, err := parseRoles(*rolesFlag)
+	if err != nil {
+		return err
+	}
+	if !vigil.Scope(*scopeFlag).Valid() {
+		return usagef("give --scope: force, lpa, team, caseload or agency")
+	}
+	d, actx, err := userDB(ctx, e, *db, *as)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	users := sqlstore.NewUserService(d)
+	u, err := users.UserByUsername(actx, pos[0])
+	if err != nil {
+		return err
+	}
+	var supID int64
+	if *supervisor != "" {
+		sup, err := users.UserByUsername(actx, *supervisor)
+		if err != nil {
+			return err
+		}
+		supID = sup.ID
+	}
+	if _, err := users.SetAccess(actx, u.ID, vigil.Access{Roles: roles, Scope: vigil.Scope(*scopeFlag), SupervisorID: supID,
+		Version: u.Version}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s now has %s, scope %s.\n", u.Username, *rolesFlag, *scopeFlag)
+	return nil
+}
+
+func userResetSecondFactor(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "user reset-second-factor", "user reset-second-factor USERNAME [--as USERNAME]",
+		"Removes a user's second factor (a lost phone): they set up a new one at their next sign-in. Ends their sessions.")
+	db := dbFlag(fs)
+	as := fs.String("as", "system", "the user doing this, for the record")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give one username")
+	}
+	d, actx, err := userDB(ctx, e, *db, *as)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := sqlstore.NewUserService(d).ResetSecondFactor(actx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s will set up a new second factor at their next sign-in.\n", pos[0])
 	return nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"iter"
 
 	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
@@ -14,9 +15,10 @@ import (
 type Progress func(stage string, done, total int)
 
 // LoadDemo fills an empty database with the demo force for cfg, in one
-// transaction, acting as the principal in ctx. It refuses a database that
-// already holds a force.
-func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, progress Progress) (*demo.Org, error) {
+// transaction, acting as the principal in ctx, and records the load as one
+// action in the access log. Every demo account gets passwordHash ("" for
+// none). It refuses a database that already holds a force.
+func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, passwordHash string, progress Progress) (*demo.Org, error) {
 	empty, err := db.Empty(ctx)
 	if err != nil {
 		return nil, err
@@ -28,35 +30,46 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, progress Pr
 		progress = func(string, int, int) {}
 	}
 	org := demo.Build(cfg)
-	usernames := map[int64]string{}
+	var users []sqlstore.UserLoad
 	for _, u := range org.Users {
-		usernames[u.PersonID] = u.Username
+		users = append(users, sqlstore.UserLoad{ID: u.ID, Username: u.Username, PersonID: u.PersonID, PasswordHash: passwordHash,
+			Roles: u.Roles, Scope: u.Scope, SupervisorID: org.UserID(u.Supervisor)})
 	}
-	err = db.BulkLoad(ctx, func(b *sqlstore.Bulk) error {
-		progress("organisation", 0, 1)
-		if err := b.Organisation(sqlstore.OrgLoad{Force: org.Force, LPAs: org.LPAs, Teams: org.Teams,
-			Agencies: org.Agencies, People: org.People, Usernames: usernames}); err != nil {
-			return fmt.Errorf("loading the organisation: %w", err)
-		}
-		progress("organisation", 1, 1)
-		children := func(yield func(vigil.Child, error) bool) {
-			_ = org.Children(cfg, func(c vigil.Child) error {
-				if !yield(c, nil) {
+	children := func() iter.Seq2[sqlstore.ChildLinks, error] {
+		return func(yield func(sqlstore.ChildLinks, error) bool) {
+			_ = org.Children(cfg, func(c vigil.Child, l demo.ChildLinks) error {
+				cl := sqlstore.ChildLinks{Child: c, Shares: l.Shares, Restriction: l.Restriction}
+				for _, a := range l.Assignments {
+					cl.Assignments = append(cl.Assignments, [2]int64{a.TeamID, a.PersonID})
+				}
+				if !yield(cl, nil) {
 					return errStop
 				}
 				return nil
 			})
 		}
-		n, err := b.Children(children, func(n int) { progress("children", n, org.ChildCount) })
+	}
+	err = db.BulkLoad(ctx, func(b *sqlstore.Bulk) error {
+		progress("organisation", 0, 1)
+		if err := b.Organisation(sqlstore.OrgLoad{Force: org.Force, LPAs: org.LPAs, Teams: org.Teams,
+			Agencies: org.Agencies, People: org.People, Users: users}); err != nil {
+			return fmt.Errorf("loading the organisation: %w", err)
+		}
+		progress("organisation", 1, 1)
+		n, err := b.Children(children, func(stage string, n int) { progress(stage, n, org.ChildCount) })
 		if err != nil {
 			return fmt.Errorf("loading children: %w", err)
 		}
 		if n != org.ChildCount {
 			return fmt.Errorf("loaded %d children of %d", n, org.ChildCount)
 		}
-		return nil
+		return b.MarkDemo()
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := db.LogSystemAction(ctx, vigil.ActionDemoLoad, "", fmt.Sprintf("demo force loaded: %s scale, seed %d, %d children",
+		cfg.Scale, cfg.Seed, org.ChildCount)); err != nil {
 		return nil, err
 	}
 	return org, nil

@@ -30,8 +30,8 @@ import (
 type ServeConfig struct {
 	Addr string
 	DB   string
-	// Demo fills an empty database with the demo force, and, on a loopback
-	// address only, offers one-click sign-in as its users.
+	// Demo fills an empty database with the demo force and gives its
+	// accounts a fresh password, printed once.
 	Demo     bool
 	DemoSeed uint64
 	// TLSCert and TLSKey are PEM files; when both are set Vigil serves
@@ -53,6 +53,17 @@ type ServeConfig struct {
 	// Listening, when set, is called with the bound address once the
 	// server accepts connections (tests).
 	Listening func(addr string)
+	// Session and lockout settings (zero: the defaults of 30 minutes idle,
+	// 12 hours absolute, lock for 15 minutes after 5 failures).
+	SessionIdle, SessionAbsolute time.Duration
+	LockoutAfter                 int
+	LockoutFor                   time.Duration
+	// Checkpoints, when set, writes signed checkpoints of the access log's
+	// head every CheckpointEvery (default one minute) and at shutdown.
+	Checkpoints *Checkpointer
+	// DemoPassword, when set with Demo, is the demo accounts' password
+	// instead of a fresh random one (tests).
+	DemoPassword string
 }
 
 // Open opens and migrates the database named by url with production
@@ -98,7 +109,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	if hasher == nil {
 		hasher = password.Hasher{Params: password.Production}
 	}
-	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Hasher: hasher, Logger: log, Clock: cfg.Clock})
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Hasher: hasher, Logger: log, Clock: cfg.Clock,
+		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, LockoutAfter: cfg.LockoutAfter, LockoutFor: cfg.LockoutFor})
 	if err != nil {
 		return err
 	}
@@ -111,9 +123,10 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		log.Info("migration applied", slog.Int64("version", m.Version), slog.String("name", m.Name))
 	}
 
-	var devUsers []web.DevUser
+	var demoUsers []demo.User
+	var demoPassword string
 	if cfg.Demo {
-		devUsers, err = prepareDemo(ctx, db, cfg.DemoSeed, out)
+		demoUsers, demoPassword, err = prepareDemo(ctx, db, cfg.DemoSeed, cfg.DemoPassword, hasher, out)
 		if err != nil {
 			return err
 		}
@@ -126,10 +139,11 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	for name, pool := range db.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, "vigil_"+name))
 	}
-	srv, err := web.New(web.Config{DevSignIn: cfg.Demo && loopback, TrustedProxies: cfg.TrustedProxies,
-		Version: cfg.Version, DevUsers: devUsers},
-		web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
-			Sessions: sqlstore.NewSessionService(db), Health: db}, log, reg)
+	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
+		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
+		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db), Health: db}
+	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version}
+	srv, err := web.New(wcfg, svc, log, reg)
 	if err != nil {
 		return err
 	}
@@ -151,8 +165,13 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Fprintf(out, "Vigil is serving at %s (database: %s)\n", url, db.Engine())
 	if cfg.Demo {
-		printDemoSignIns(out, url, devUsers, loopback)
+		printDemoSignIns(out, url, demoUsers, demoPassword, loopback)
 	}
+	stopCheckpoints := func() {}
+	if cfg.Checkpoints != nil {
+		stopCheckpoints = cfg.Checkpoints.Run(ctx, db, log)
+	}
+	defer stopCheckpoints()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(db.Engine())),
 		slog.Bool("tls", tlsConfig != nil), slog.String("version", cfg.Version))
 
@@ -213,54 +232,65 @@ func isLoopback(a net.Addr) bool {
 	return err == nil && ap.Addr().IsLoopback()
 }
 
-// prepareDemo loads the demo force into an empty database and returns its
-// sign-ins.
-func prepareDemo(ctx context.Context, db *sqlstore.DB, seed uint64, out io.Writer) ([]web.DevUser, error) {
+// prepareDemo loads the demo force into an empty database, or finds it
+// already there, and gives its accounts one fresh password, printed once.
+// It never touches a database that does not hold the demo force.
+func prepareDemo(ctx context.Context, db *sqlstore.DB, seed uint64, pw string, hasher vigil.PasswordHasher, out io.Writer) ([]demo.User, string, error) {
 	sys, err := db.SystemPrincipal(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	sctx := vigil.WithPrincipal(ctx, sys)
 	empty, err := db.Empty(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if pw == "" {
+		pw = DemoPassword()
+	}
+	hash, err := hasher.Hash(pw)
+	if err != nil {
+		return nil, "", err
 	}
 	cfg := demo.Config{Seed: seed, Scale: demo.Small, AsOf: time.Now().UTC()}
+	users := demo.Build(cfg).Users
 	if empty {
 		fmt.Fprintln(out, "Loading the demo force into the empty database…")
-		if _, err := LoadDemo(sctx, db, cfg, nil); err != nil {
-			return nil, err
+		if _, err := LoadDemo(sctx, db, cfg, hash, nil); err != nil {
+			return nil, "", err
 		}
+		return users, pw, nil
 	}
-	var users []web.DevUser
-	us := sqlstore.NewUserService(db)
-	for _, u := range demo.Build(cfg).Users {
-		acct, err := us.UserByUsername(sctx, u.Username)
-		if vigil.ErrorCode(err) == vigil.ENOTFOUND {
-			continue // not the demo force, or an account was renamed
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !acct.Disabled() {
-			users = append(users, web.DevUser{UserID: acct.ID, Username: u.Username, Does: u.Does})
-		}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = u.Username
 	}
-	return users, nil
+	if err := db.SetDemoPasswords(sctx, names, hash); err != nil {
+		if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+			return nil, "", nil // a real force's database: no demo sign-ins
+		}
+		return nil, "", err
+	}
+	return users, pw, nil
 }
 
-func printDemoSignIns(out io.Writer, url string, users []web.DevUser, loopback bool) {
+// DemoPassword returns a fresh password for the demo accounts: three
+// words' worth of random letters, easy to type, never on the common list.
+func DemoPassword() string {
+	return "demo-" + password.Generate(6) + "-" + password.Generate(6)
+}
+
+func printDemoSignIns(out io.Writer, url string, users []demo.User, pw string, loopback bool) {
 	if len(users) == 0 {
-		fmt.Fprintln(out, "This database does not hold the demo force's accounts, so there are no demo sign-ins.")
+		fmt.Fprintln(out, "This database holds a real force, not the demo force: no demo sign-ins.")
 		return
 	}
-	if !loopback {
-		fmt.Fprintln(out, "Demo sign-in is OFF: it is only offered on a loopback address (127.0.0.1 or ::1).")
-		fmt.Fprintln(out, "Give an account a password with: vigil user set-password USERNAME")
-		return
-	}
-	fmt.Fprintf(out, "Sign in at %s/sign-in as any of these demo users (no password on this computer):\n", url)
+	fmt.Fprintf(out, "Sign in at %s/sign-in as any of these demo users, with the password %s\n", url, pw)
 	for _, u := range users {
 		fmt.Fprintf(out, "  %-20s %s\n", u.Username, u.Does)
+	}
+	fmt.Fprintln(out, "Accounts marked 'second factor' set one up at first sign-in with any authenticator app.")
+	if !loopback {
+		fmt.Fprintln(out, "Warning: this demo is reachable from other machines; its password is printed above.")
 	}
 }

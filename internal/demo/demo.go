@@ -74,12 +74,17 @@ type Org struct {
 	ChildCount int
 }
 
-// User is a demo account: its username, the person it belongs to, and
-// what kind of work it shows.
+// User is a demo account: its username, the person it belongs to, what
+// kind of work it shows, and what it may do. IDs start at 2 (the system
+// account is 1).
 type User struct {
-	Username string
-	PersonID int64
-	Does     string
+	ID         int64
+	Username   string
+	PersonID   int64
+	Does       string
+	Roles      []vigil.Role
+	Scope      vigil.Scope
+	Supervisor string // username
 }
 
 // Build returns the demo organisation for cfg.
@@ -216,27 +221,68 @@ func demoUsers(o *Org) []User {
 		}
 		panic("demo: nobody in agency " + code)
 	}
-	return []User{
-		{"call.handler", pick("CR", "Call handler"), "Control room call handler: takes missing reports and grades risk"},
-		{"control.manager", pick("CR", "Control room manager"), "Control room manager (inspector): ratifies risk gradings"},
-		{"response.officer", pick("ASH-RESP", "Response officer"), "Response officer, Ashvale: deployed to reports"},
-		{"missing.ashvale", pick("ASH-MISP", "Missing person coordinator"), "Missing person coordinator, Ashvale"},
-		{"missing.marlcombe", pick("MAR-MISP", "Missing person coordinator"), "Missing person coordinator, Marlcombe"},
-		{"offender.manager", pick("MOSOVO", "Offender manager"), "Offender manager (MOSOVO)"},
-		{"mosovo.manager", pick("MOSOVO", "MOSOVO manager"), "MOSOVO manager"},
-		{"mash.officer", pick("MASH", "MASH practitioner"), "MASH practitioner (police)"},
-		{"designated.officer", pick("ASH-RESP", "Response inspector"), "Designated officer for police protection"},
-		{"auditor", pick("QA", "Quality assurance auditor"), "Quality assurance auditor"},
-		{"gold.chair", pick("PPC", "Gold Group chair"), "Gold Group chair (senior leader)"},
-		{"social.worker", pickAgency("ASH-CSC"), "Social worker, Ashvale children's services (partner agency)"},
-		{"health.nurse", pickAgency("KM-ICB"), "Safeguarding nurse (partner agency)"},
-		{"admin", pick("SYS", "System administrator"), "System administrator"},
+	r := func(roles ...vigil.Role) []vigil.Role { return roles }
+	users := []User{
+		{0, "call.handler", pick("CR", "Call handler"), "Control room call handler: takes missing reports and grades risk",
+			r(vigil.RoleCallHandler), vigil.ScopeForce, "control.manager"},
+		{0, "control.manager", pick("CR", "Control room manager"), "Control room manager (inspector): ratifies risk gradings",
+			r(vigil.RoleControlRoomManager), vigil.ScopeForce, "gold.chair"},
+		{0, "response.officer", pick("ASH-RESP", "Response officer"), "Response officer, Ashvale: deployed to reports (own team's caseload)",
+			r(vigil.RoleResponseOfficer), vigil.ScopeTeam, "designated.officer"},
+		{0, "missing.ashvale", pick("ASH-MISP", "Missing person coordinator"), "Missing person coordinator, Ashvale LPA",
+			r(vigil.RoleMissingCoordinator), vigil.ScopeLPA, "gold.chair"},
+		{0, "missing.marlcombe", pick("MAR-MISP", "Missing person coordinator"), "Missing person coordinator, Marlcombe LPA",
+			r(vigil.RoleMissingCoordinator), vigil.ScopeLPA, "gold.chair"},
+		{0, "offender.manager", pick("MOSOVO", "Offender manager"), "Offender manager (MOSOVO): own caseload",
+			r(vigil.RoleOffenderManager), vigil.ScopeCaseload, "mosovo.manager"},
+		{0, "mosovo.manager", pick("MOSOVO", "MOSOVO manager"), "MOSOVO manager", r(vigil.RoleMOSOVOManager), vigil.ScopeForce, "gold.chair"},
+		{0, "mash.officer", pick("MASH", "MASH practitioner"), "MASH practitioner (police)", r(vigil.RoleMASHPractitioner), vigil.ScopeForce, "gold.chair"},
+		{0, "designated.officer", pick("ASH-RESP", "Response inspector"), "Designated officer for police protection, Ashvale",
+			r(vigil.RoleDesignatedOfficer), vigil.ScopeLPA, "gold.chair"},
+		{0, "auditor", pick("QA", "Quality assurance auditor"), "Quality assurance auditor: the access log and case audits",
+			r(vigil.RoleAuditor), vigil.ScopeForce, "gold.chair"},
+		{0, "gold.chair", pick("PPC", "Gold Group chair"), "Gold Group chair (senior leader): reviews break-glass openings",
+			r(vigil.RoleSeniorLeader), vigil.ScopeForce, ""},
+		{0, "social.worker", pickAgency("ASH-CSC"), "Social worker, Ashvale children's services (partner agency; second factor)",
+			r(vigil.RolePartner), vigil.ScopeAgency, ""},
+		{0, "health.nurse", pickAgency("KM-ICB"), "Safeguarding nurse (partner agency; second factor)",
+			r(vigil.RolePartner), vigil.ScopeAgency, ""},
+		{0, "admin", pick("SYS", "System administrator"), "System administrator (second factor): users, roles, teams, agencies",
+			r(vigil.RoleAdministrator, vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator, vigil.RoleAuditor),
+			vigil.ScopeForce, "gold.chair"},
 	}
+	for i := range users {
+		users[i].ID = int64(i + 2)
+	}
+	return users
 }
 
-// Children yields the demo children in id order, from 1, calling yield for
-// each; it stops at the first error yield returns.
-func (o *Org) Children(cfg Config, yield func(vigil.Child) error) error {
+// UserID returns the id of a demo user, or 0.
+func (o *Org) UserID(username string) int64 {
+	for _, u := range o.Users {
+		if u.Username == username {
+			return u.ID
+		}
+	}
+	return 0
+}
+
+// Assignment puts a child on a team's or an officer's caseload.
+type Assignment struct {
+	ChildID, TeamID, PersonID int64
+}
+
+// ChildLinks are the records that hang off a demo child: who has it on
+// their caseload, which agencies it is shared with, and any restriction.
+type ChildLinks struct {
+	Assignments []Assignment
+	Shares      []vigil.Share
+	Restriction *vigil.Restriction
+}
+
+// Children yields the demo children in id order, from 1, with their links,
+// calling yield for each; it stops at the first error yield returns.
+func (o *Org) Children(cfg Config, yield func(vigil.Child, ChildLinks) error) error {
 	// A stream of its own, so that the organisation's size does not shift
 	// the children.
 	r := rand.New(rand.NewPCG(cfg.Seed^0x5eed, cfg.Seed+1))
@@ -267,7 +313,7 @@ func (o *Org) Children(cfg Config, yield func(vigil.Child) error) error {
 		c.AddressLine = fmt.Sprintf("%d %s %s", 1+r.IntN(180), streetNames[r.IntN(len(streetNames))], streetKinds[r.IntN(len(streetKinds))])
 		c.Town = place.town
 		c.Postcode = fmt.Sprintf("%s %d%c%c", place.district, 1+r.IntN(9), postcodeLetter(r), postcodeLetter(r))
-		if err := yield(c); err != nil {
+		if err := yield(c, o.links(r, c, asOf)); err != nil {
 			return err
 		}
 	}
@@ -316,4 +362,65 @@ func (n namer) child(sex vigil.Sex) (string, string) {
 		pool = girlsNames
 	}
 	return pool[n.r.IntN(len(pool))], familyNames[n.r.IntN(len(familyNames))]
+}
+
+// links decides a child's caseload, sharing and restriction: most children
+// known to the force sit with their LPA's missing-persons or response team
+// or the MASH; some are shared with their local authority's children's
+// services or with health; a few live where their address must be held
+// back (a refuge or a secure placement).
+func (o *Org) links(r *rand.Rand, c vigil.Child, asOf time.Time) ChildLinks {
+	var l ChildLinks
+	team := func(code string) int64 {
+		for _, t := range o.Teams {
+			if t.Code == code {
+				return t.ID
+			}
+		}
+		return 0
+	}
+	lpa := map[int64]string{1: "ASH", 2: "MAR"}[c.LPAID]
+	switch n := r.IntN(100); {
+	case n < 40:
+		l.Assignments = append(l.Assignments, Assignment{ChildID: c.ID, TeamID: team(lpa + "-MISP")})
+	case n < 60:
+		l.Assignments = append(l.Assignments, Assignment{ChildID: c.ID, TeamID: team(lpa + "-RESP")})
+	case n < 72:
+		l.Assignments = append(l.Assignments, Assignment{ChildID: c.ID, TeamID: team("MASH")})
+	case n < 78:
+		l.Assignments = append(l.Assignments, Assignment{ChildID: c.ID, TeamID: team("CAIT")})
+	}
+	// A small caseload for the demo offender manager: children living near
+	// the offenders they manage.
+	if om := o.userPerson("offender.manager"); om != 0 && r.IntN(40) == 0 {
+		l.Assignments = append(l.Assignments, Assignment{ChildID: c.ID, PersonID: om})
+	}
+	sharedAt := asOf.AddDate(0, 0, -1-r.IntN(300))
+	by := o.UserID("mash.officer")
+	if r.IntN(100) < 20 {
+		agency := map[int64]int64{1: 1, 2: 2}[c.LPAID] // the child's local authority
+		l.Shares = append(l.Shares, vigil.Share{AgencyID: agency, RecordID: c.ID,
+			Parts: []string{vigil.PartIdentity, vigil.PartAddress}, Purpose: "Joint safeguarding: strategy discussion and return home interviews",
+			LawfulBasis: vigil.LawfulBases[2], SharedBy: by, SharedAt: sharedAt})
+	}
+	if r.IntN(100) < 6 {
+		l.Shares = append(l.Shares, vigil.Share{AgencyID: 3, RecordID: c.ID, Parts: []string{vigil.PartIdentity},
+			Purpose: "Health assessment after a missing episode", LawfulBasis: vigil.LawfulBases[1], SharedBy: by, SharedAt: sharedAt})
+	}
+	if r.IntN(100) == 0 {
+		l.Restriction = &vigil.Restriction{RecordID: c.ID, Part: vigil.PartAddress,
+			AllowedRoles: []vigil.Role{vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner},
+			Reason:       "Lives in a refuge: address known only to missing-person coordinators and the MASH",
+			CreatedBy:    by, CreatedAt: sharedAt}
+	}
+	return l
+}
+
+func (o *Org) userPerson(username string) int64 {
+	for _, u := range o.Users {
+		if u.Username == username {
+			return u.PersonID
+		}
+	}
+	return 0
 }

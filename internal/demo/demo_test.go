@@ -14,7 +14,7 @@ func children(t *testing.T, cfg Config) []vigil.Child {
 	t.Helper()
 	o := Build(cfg)
 	var out []vigil.Child
-	if err := o.Children(cfg, func(c vigil.Child) error { out = append(out, c); return nil }); err != nil {
+	if err := o.Children(cfg, func(c vigil.Child, _ ChildLinks) error { out = append(out, c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -26,9 +26,10 @@ func (tx *Tx) log(action vigil.Action, kind vigil.RecordKind, ids []int64, outco
 // entry builds an access-log entry from the transaction's principal.
 func (tx *Tx) entry(action vigil.Action, kind vigil.RecordKind, ids []int64, outcome, reason string) vigil.AccessEntry {
 	e := vigil.AccessEntry{At: tx.now, Action: action, RecordKind: kind, RecordIDs: ids, Outcome: outcome,
-		Reason: reason, Username: "anonymous", Via: "anonymous", Purpose: vigil.DefaultPurpose}
+		Reason: reason, Username: "anonymous", Via: "anonymous", Purpose: vigil.DefaultPurpose,
+		Client: tx.origin.Client, RequestID: tx.origin.RequestID}
 	if p := tx.who; p != nil {
-		e.UserID, e.Username, e.Via, e.Client, e.RequestID, e.TeamID = p.User.ID, p.User.Username, p.Via, p.Client, p.RequestID, p.TeamID
+		e.UserID, e.Username, e.Via, e.TeamID = p.User.ID, p.User.Username, p.Via, p.TeamID
 		if p.Purpose != "" {
 			e.Purpose = p.Purpose
 		}

@@ -220,8 +220,18 @@ type OrgLoad struct {
 	Teams    []vigil.Team
 	Agencies []vigil.Agency
 	People   []vigil.Person
-	// Usernames maps a person's id to the username of their account.
-	Usernames map[int64]string
+	Users    []UserLoad
+}
+
+// UserLoad is an account to load, with its own id.
+type UserLoad struct {
+	ID           int64
+	Username     string
+	PersonID     int64
+	PasswordHash string // "" for none
+	Roles        []vigil.Role
+	Scope        vigil.Scope
+	SupervisorID int64
 }
 
 // Organisation loads a whole organisation.
@@ -255,37 +265,159 @@ func (b *Bulk) Organisation(o OrgLoad) error {
 		}), nil); err != nil {
 		return err
 	}
-	type acct struct {
-		person int64
-		name   string
+	// Supervisors are accounts too: load everyone, then link them.
+	if _, err := b.Copy("users", cols("id", "username", "person_id", "password_hash", "scope"),
+		rowsOf(o.Users, func(u UserLoad) Row {
+			return stamp(u.ID, u.Username, nullIfZero(u.PersonID), nullIfEmpty(u.PasswordHash), string(u.Scope))
+		}), nil); err != nil {
+		return err
 	}
-	var accts []acct
-	for _, p := range o.People {
-		if name, ok := o.Usernames[p.ID]; ok {
-			accts = append(accts, acct{p.ID, name})
+	type grant struct {
+		user int64
+		role vigil.Role
+	}
+	var grants []grant
+	for _, u := range o.Users {
+		for _, r := range u.Roles {
+			grants = append(grants, grant{u.ID, r})
+		}
+		if u.SupervisorID != 0 {
+			if err := b.exec("UPDATE users SET supervisor_id = $1 WHERE id = $2", u.SupervisorID, u.ID); err != nil {
+				return err
+			}
 		}
 	}
-	_, err := b.Copy("users", cols("username", "person_id"),
-		rowsOf(accts, func(a acct) Row { return stamp(a.name, a.person) }), nil)
+	_, err := b.Copy("user_roles", []string{"user_id", "role", "granted_at", "granted_by"},
+		rowsOf(grants, func(g grant) Row { return Row{g.user, string(g.role), b.now, nullIfZero(b.by)} }), nil)
 	return err
 }
 
-// Children loads children, with their own ids.
-func (b *Bulk) Children(children iter.Seq2[vigil.Child, error], progress func(int)) (int, error) {
-	rows := func(yield func(Row, error) bool) {
-		for c, err := range children {
-			if err != nil {
-				yield(nil, err)
-				return
+// exec runs one statement in the bulk transaction.
+func (b *Bulk) exec(q string, args ...any) error {
+	if b.pgTx != nil {
+		_, err := b.pgTx.Exec(b.ctx, q, args...)
+		return err
+	}
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			args[i] = instant(t)
+		}
+	}
+	_, err := b.sqlTx.ExecContext(b.ctx, q, args...)
+	return err
+}
+
+// MarkDemo records that this database holds the fictional demo force, so
+// that demo conveniences never touch a real force's accounts.
+func (b *Bulk) MarkDemo() error {
+	return b.exec("INSERT INTO settings (name, value, updated_at, updated_by) VALUES ('demo', 'true', $1, $2)", b.now, nullIfZero(b.by))
+}
+
+// IsDemo reports whether the database holds the fictional demo force.
+func (db *DB) IsDemo(ctx context.Context) (bool, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'demo'").Scan(&v)
+	if isNoRows(err) {
+		return false, nil
+	}
+	return v == "true", db.mapErr(err)
+}
+
+// SetDemoPasswords gives every named demo account one password hash. It
+// refuses unless the database is marked as holding the demo force.
+func (db *DB) SetDemoPasswords(ctx context.Context, usernames []string, hash string) error {
+	demo, err := db.IsDemo(ctx)
+	if err != nil {
+		return err
+	}
+	if !demo {
+		return vigil.Errorf(vigil.EFORBIDDEN, "this database does not hold the demo force; its passwords are left alone")
+	}
+	return db.writeTx(ctx, func(tx *Tx) error {
+		for _, u := range usernames {
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE username = $2 AND username <> 'system'", hash, u); err != nil {
+				return err
 			}
-			if !yield(Row{c.ID, c.ForceID, c.GivenName, c.FamilyName, c.OtherNames, Date(c.DateOfBirth), string(c.Sex),
-				c.Ethnicity, c.AddressLine, c.Town, c.Postcode, nullIfZero(c.LPAID), b.now, nullIfZero(b.by), b.now,
-				nullIfZero(b.by), 1}, nil) {
-				return
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM sign_in_failures")
+		tx.log(vigil.ActionUpdate, vigil.KindUser, nil, vigil.OutcomeOK, "demo passwords reset at start-up")
+		return err
+	})
+}
+
+// ChildLinks are a child's caseload, shares and restriction, for loading.
+type ChildLinks struct {
+	Child       vigil.Child
+	Assignments [][2]int64 // team id, person id
+	Shares      []vigil.Share
+	Restriction *vigil.Restriction
+}
+
+// Children loads children, with their own ids, then their caseload
+// assignments, shares and restrictions, each from a fresh pass over the
+// (deterministic) source.
+func (b *Bulk) Children(children func() iter.Seq2[ChildLinks, error], progress func(stage string, n int)) (int, error) {
+	prog := func(stage string) func(int) {
+		if progress == nil {
+			return nil
+		}
+		return func(n int) { progress(stage, n) }
+	}
+	pass := func(row func(ChildLinks, func(Row) bool) bool) iter.Seq2[Row, error] {
+		return func(yield func(Row, error) bool) {
+			for c, err := range children() {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if !row(c, func(r Row) bool { return yield(r, nil) }) {
+					return
+				}
 			}
 		}
 	}
-	return b.Copy("children", []string{"id", "force_id", "given_name", "family_name", "other_names", "date_of_birth",
+	n, err := b.Copy("children", []string{"id", "force_id", "given_name", "family_name", "other_names", "date_of_birth",
 		"sex", "ethnicity", "address_line", "town", "postcode", "lpa_id", "created_at", "created_by", "updated_at",
-		"updated_by", "version"}, rows, progress)
+		"updated_by", "version"}, pass(func(l ChildLinks, emit func(Row) bool) bool {
+		c := l.Child
+		return emit(Row{c.ID, c.ForceID, c.GivenName, c.FamilyName, c.OtherNames, Date(c.DateOfBirth), string(c.Sex),
+			c.Ethnicity, c.AddressLine, c.Town, c.Postcode, nullIfZero(c.LPAID), b.now, nullIfZero(b.by), b.now,
+			nullIfZero(b.by), 1})
+	}), prog("children"))
+	if err != nil {
+		return n, err
+	}
+	if _, err := b.Copy("child_assignments", []string{"child_id", "team_id", "person_id", "assigned_at", "assigned_by"},
+		pass(func(l ChildLinks, emit func(Row) bool) bool {
+			for _, a := range l.Assignments {
+				if !emit(Row{l.Child.ID, nullIfZero(a[0]), nullIfZero(a[1]), b.now, nullIfZero(b.by)}) {
+					return false
+				}
+			}
+			return true
+		}), prog("caseloads")); err != nil {
+		return n, err
+	}
+	if _, err := b.Copy("shares", []string{"agency_id", "record_kind", "record_id", "parts", "purpose", "lawful_basis",
+		"shared_by", "shared_at"}, pass(func(l ChildLinks, emit func(Row) bool) bool {
+		for _, s := range l.Shares {
+			if !emit(Row{s.AgencyID, "child", l.Child.ID, listText(s.Parts, func(x string) string { return x }), s.Purpose,
+				s.LawfulBasis, s.SharedBy, s.SharedAt}) {
+				return false
+			}
+		}
+		return true
+	}), prog("shares")); err != nil {
+		return n, err
+	}
+	_, err = b.Copy("restrictions", []string{"record_kind", "record_id", "part", "allowed_roles", "allowed_users", "reason",
+		"created_at", "created_by"}, pass(func(l ChildLinks, emit func(Row) bool) bool {
+		r := l.Restriction
+		if r == nil {
+			return true
+		}
+		return emit(Row{"child", l.Child.ID, r.Part, listText(r.AllowedRoles, func(x vigil.Role) string { return string(x) }),
+			listText(r.AllowedUsers, func(x int64) string { return itoa(int(x)) }), r.Reason, r.CreatedAt, r.CreatedBy})
+	}), prog("restrictions"))
+	return n, err
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilcp/vigil/internal/app"
 	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -15,12 +14,7 @@ import (
 // loadSmallDemo fills db with the small demo force and returns it.
 func loadSmallDemo(t *testing.T, db *sqlstore.DB) *demo.Org {
 	t.Helper()
-	ctx := vigiltest.AsSystem(t, db)
-	org, err := app.LoadDemo(ctx, db, demo.Config{Seed: 7, Scale: demo.Small, AsOf: vigiltest.Epoch}, nil)
-	if err != nil {
-		t.Fatalf("load demo: %v", err)
-	}
-	return org
+	return vigiltest.LoadDemo(t, db)
 }
 
 func TestOrganisationRoundTrip(t *testing.T) {

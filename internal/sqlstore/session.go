@@ -91,13 +91,11 @@ func (s *SessionService) burn(password string) {
 }
 
 // anonymous is the principal for sign-in entries: the username tried,
-// with the request's address.
+// from the request's origin.
 func anonymous(ctx context.Context, username string) context.Context {
-	p := &vigil.Principal{User: vigil.User{Username: username}, Via: "sign-in"}
-	if q := vigil.PrincipalFrom(ctx); q != nil {
-		p.Client, p.RequestID = q.Client, q.RequestID
-	}
-	return vigil.WithPrincipal(ctx, p)
+	o := vigil.OriginFrom(ctx)
+	return vigil.WithPrincipal(ctx, &vigil.Principal{User: vigil.User{Username: username}, Via: "sign-in",
+		Client: o.Client, RequestID: o.RequestID})
 }
 
 // lockedOut reports whether a username is locked now.
@@ -218,11 +216,10 @@ func (s *SessionService) start(ctx context.Context, p *vigil.Principal, stage vi
 	if err != nil {
 		return "", err
 	}
-	if q := vigil.PrincipalFrom(ctx); q != nil {
-		c := *p
-		c.Client, c.RequestID = q.Client, q.RequestID
-		p = &c
-	}
+	o := vigil.OriginFrom(ctx)
+	c := *p
+	c.Client, c.RequestID = o.Client, o.RequestID
+	p = &c
 	err = s.db.writeTx(vigil.WithPrincipal(ctx, p), func(tx *Tx) error {
 		expires := tx.now.Add(s.db.sessionAbsolute)
 		if stage == vigil.StagePartial {

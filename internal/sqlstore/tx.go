@@ -27,6 +27,7 @@ type Tx struct {
 	// pending are access-log entries to append before commit; denied are
 	// refusals to log in a transaction of their own if the work fails.
 	pending, denied []vigil.AccessEntry
+	origin          vigil.Origin
 }
 
 // Now is the instant the transaction's work is stamped with.
@@ -52,7 +53,8 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 	if err != nil {
 		return db.mapErr(err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, pool: pool, now: vigil.Millis(db.clock.Now()), who: vigil.PrincipalFrom(ctx)}
+	tx := &Tx{Tx: sqlTx, db: db, pool: pool, now: vigil.Millis(db.clock.Now()), who: vigil.PrincipalFrom(ctx),
+		origin: vigil.OriginFrom(ctx)}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()

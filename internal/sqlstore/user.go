@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigilcp/vigil/internal/password"
 	"github.com/vigilcp/vigil/internal/vigil"
 )
 
@@ -156,7 +157,7 @@ func (s *UserService) CreateUser(ctx context.Context, nu vigil.NewUser) (*vigil.
 		v.Add("username", "%s", vigil.ErrorFields(err)[0].Message)
 	}
 	if nu.Password != "" {
-		if err := vigil.ValidatePassword(nu.Password); err != nil {
+		if err := validatePassword(nu.Password); err != nil {
 			v.Add("password", "%s", vigil.ErrorFields(err)[0].Message)
 		}
 	}
@@ -437,7 +438,7 @@ func (s *UserService) DisableUser(ctx context.Context, username string) error {
 
 // SetPassword implements vigil.UserService.
 func (s *UserService) SetPassword(ctx context.Context, username, password string) error {
-	if err := vigil.ValidatePassword(password); err != nil {
+	if err := validatePassword(password); err != nil {
 		return err
 	}
 	hash, err := s.db.hasher.Hash(password)
@@ -477,4 +478,18 @@ func (s *UserService) UserHistory(ctx context.Context, id int64) ([]vigil.Change
 		return nil
 	})
 	return out, err
+}
+
+// validatePassword applies the length rule and refuses passwords on the
+// embedded list of common ones.
+func validatePassword(pw string) error {
+	if err := vigil.ValidatePassword(pw); err != nil {
+		return err
+	}
+	if password.IsCommon(pw) {
+		var v vigil.Validation
+		v.Add("password", "That password is too common or too easy to guess: choose a longer phrase of unrelated words")
+		return v.Err()
+	}
+	return nil
 }

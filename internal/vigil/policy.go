@@ -362,8 +362,9 @@ func Refuse(p *Principal, d Decision, what string) error {
 }
 
 // CanGrant decides whether the granter may give a user these roles and
-// this scope: only roles the granter holds, never a scope wider than the
-// granter's own, and never to themselves.
+// this scope. Nobody may grant a permission they do not hold themselves
+// (every permission of the granted roles must be among the granter's), nor
+// a scope wider than their own, nor change their own roles or scope.
 func CanGrant(granter *Principal, targetUserID int64, roles []Role, scope Scope) error {
 	if err := requireP(granter, ActionGrant, KindUser); err != nil {
 		return err
@@ -375,8 +376,14 @@ func CanGrant(granter *Principal, targetUserID int64, roles []Role, scope Scope)
 	for _, r := range roles {
 		if !r.Valid() {
 			v.Add("roles", "%q is not a role", r)
-		} else if !granter.HasRole(r) {
-			v.Add("roles", "You cannot grant the role %s, which you do not hold", r.Label())
+			continue
+		}
+		for _, perm := range RolePermissions[r] {
+			if !granter.Has(perm.Action, perm.Kind) {
+				v.Add("roles", "You cannot grant the role %s: it would give %s %s, which you do not hold",
+					r.Label(), perm.Action, perm.Kind)
+				break
+			}
 		}
 	}
 	if !scope.Valid() {
@@ -386,6 +393,9 @@ func CanGrant(granter *Principal, targetUserID int64, roles []Role, scope Scope)
 	}
 	if slices.Contains(roles, RolePartner) != (scope == ScopeAgency) {
 		v.Add("scope", "Partner-agency practitioners, and only they, have the agency scope")
+	}
+	if len(roles) == 0 {
+		v.Add("roles", "Select at least one role")
 	}
 	return v.Err()
 }

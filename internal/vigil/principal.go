@@ -58,3 +58,26 @@ func WithPurpose(ctx context.Context, purpose string) context.Context {
 	q.Purpose = purpose
 	return WithPrincipal(ctx, &q)
 }
+
+// Origin is where a request came from, for the access log: the client's
+// address and the request's id. It is known before anyone is signed in.
+type Origin struct {
+	Client, RequestID string
+}
+
+type originKey struct{}
+
+// WithOrigin returns a context that carries the request's origin.
+func WithOrigin(ctx context.Context, o Origin) context.Context {
+	return context.WithValue(ctx, originKey{}, o)
+}
+
+// OriginFrom returns the origin in ctx: the principal's, when one is
+// acting, else the request's.
+func OriginFrom(ctx context.Context) Origin {
+	if p := PrincipalFrom(ctx); p != nil && (p.Client != "" || p.RequestID != "") {
+		return Origin{Client: p.Client, RequestID: p.RequestID}
+	}
+	o, _ := ctx.Value(originKey{}).(Origin)
+	return o
+}

@@ -230,25 +230,57 @@ func (s *Server) sessionCookie(r *http.Request) string {
 	return "vigil_session"
 }
 
-// authenticate puts the signed-in user, if any, in the request's context.
-// It never refuses: handlers decide what needs a principal.
+type partialKey struct{}
+
+// partialSession reports whether the request carries a session that is
+// waiting for its second factor.
+func partialSession(r *http.Request) bool { return r.Context().Value(partialKey{}) != nil }
+
+// authenticate puts the principal, if any, in the request's context: the
+// user of an API token (Authorization: Bearer) or of a session cookie. A
+// session still waiting for its second factor grants nothing but the
+// second-factor pages. It never refuses: handlers decide what needs a
+// principal. Every request carries its origin for the access log.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(s.sessionCookie(r))
-		if err != nil || c.Value == "" {
-			next.ServeHTTP(w, r)
+		origin := vigil.Origin{Client: s.ClientIP(r), RequestID: requestID(r.Context())}
+		ctx := vigil.WithOrigin(r.Context(), origin)
+		withOrigin := func(p *vigil.Principal) *vigil.Principal {
+			p.Client, p.RequestID = origin.Client, origin.RequestID
+			return p
+		}
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			token, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				s.apiError(w, r.WithContext(ctx), vigil.Errorf(vigil.EUNAUTHENTICATED, "Send an API token as Authorization: Bearer TOKEN"))
+				return
+			}
+			p, err := s.svc.Sessions.AuthenticateToken(ctx, strings.TrimSpace(token))
+			if err != nil {
+				s.logFault(r, err)
+				s.apiError(w, r.WithContext(ctx), err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(vigil.WithPrincipal(ctx, withOrigin(p))))
 			return
 		}
-		u, err := s.svc.Sessions.Authenticate(r.Context(), c.Value)
-		if err != nil {
+		c, err := r.Cookie(s.sessionCookie(r))
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		p, stage, err := s.svc.Sessions.Authenticate(ctx, c.Value, true)
+		switch {
+		case err != nil:
 			if vigil.ErrorCode(err) != vigil.EUNAUTHENTICATED {
 				s.logFault(r, err)
 			}
 			s.clearSession(w, r)
-			next.ServeHTTP(w, r)
-			return
+		case stage == vigil.StagePartial:
+			ctx = context.WithValue(ctx, partialKey{}, true)
+		default:
+			ctx = vigil.WithPrincipal(ctx, withOrigin(p))
 		}
-		ctx := vigil.WithPrincipal(r.Context(), &vigil.Principal{User: *u, Via: "session"})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

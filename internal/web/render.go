@@ -32,10 +32,10 @@ type Page struct {
 	Form url.Values
 
 	User      *vigil.User
+	Principal *vigil.Principal
 	Nav       []NavItem
 	RequestID string
 	Version   string
-	DevSignIn bool
 }
 
 // NavItem is one entry of the primary navigation.
@@ -43,12 +43,22 @@ type NavItem struct {
 	Label   string
 	Href    string
 	Current bool
+	// Allowed decides who sees the entry; nil means every signed-in user.
+	Allowed func(*vigil.Principal) bool `json:"-"`
+}
+
+func may(a vigil.Action, k vigil.RecordKind) func(*vigil.Principal) bool {
+	return func(p *vigil.Principal) bool { return p.Has(a, k) }
 }
 
 // navigation is the primary navigation; each capability adds its entry.
 var navigation = []NavItem{
 	{Label: "Home", Href: "/"},
-	{Label: "Organisation", Href: "/organisation"},
+	{Label: "Children", Href: "/children", Allowed: may(vigil.ActionList, vigil.KindChild)},
+	{Label: "Organisation", Href: "/organisation", Allowed: may(vigil.ActionRead, vigil.KindOrganisation)},
+	{Label: "Access log", Href: "/access", Allowed: may(vigil.ActionSearch, vigil.KindAccessLog)},
+	{Label: "Break-glass review", Href: "/access/break-glass", Allowed: may(vigil.ActionReview, vigil.KindBreakGlass)},
+	{Label: "Users", Href: "/admin/users", Allowed: may(vigil.ActionList, vigil.KindUser)},
 }
 
 // FieldError returns the message for one field, or "".
@@ -133,15 +143,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, view
 		panic(fmt.Sprintf("web: no view %q", view))
 	}
 	if pr := vigil.PrincipalFrom(r.Context()); pr != nil {
-		p.User = &pr.User
+		p.User, p.Principal = &pr.User, pr
 	}
 	p.Version = s.cfg.Version
 	p.RequestID = requestID(r.Context())
-	p.DevSignIn = s.cfg.DevSignIn
 	p.Nav = nil
 	if p.User != nil {
 		for _, n := range navigation {
-			n.Current = n.Href == "/" && r.URL.Path == "/" || n.Href != "/" && strings.HasPrefix(r.URL.Path, n.Href)
+			if n.Allowed != nil && !n.Allowed(p.Principal) {
+				continue
+			}
+			n.Current = n.Href == "/" && r.URL.Path == "/" || n.Href != "/" && strings.HasPrefix(r.URL.Path, n.Href) &&
+				!(n.Href == "/access" && strings.HasPrefix(r.URL.Path, "/access/break-glass"))
 			p.Nav = append(p.Nav, n)
 		}
 	}

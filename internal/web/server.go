@@ -19,32 +19,24 @@ import (
 
 // Config configures the web server.
 type Config struct {
-	// DevSignIn offers one-click sign-in as any demo user. It is for a demo
-	// on the developer's own machine: the caller must only set it when
-	// serving the demo force on a loopback address.
-	DevSignIn bool
 	// TrustedProxies are the addresses of terminating proxies whose
 	// X-Forwarded-For, X-Forwarded-Proto and X-Request-Id are believed.
 	TrustedProxies []netip.Prefix
 	// Version is the build's version, shown in the footer.
 	Version string
-	// DevUsers are the demo sign-ins DevSignIn offers: username and what
-	// the account does.
-	DevUsers []DevUser
-}
-
-// DevUser is a demo account offered by the development sign-in.
-type DevUser struct {
-	UserID   int64
-	Username string
-	Does     string
+	// OIDC, when set, offers single sign-on with an OpenID Connect
+	// provider beside the password form.
+	OIDC *OIDC
 }
 
 // Services are the domain services the server calls.
 type Services struct {
-	Org      vigil.OrgService
-	Users    vigil.UserService
-	Sessions vigil.SessionService
+	Org        vigil.OrgService
+	Users      vigil.UserService
+	Sessions   vigil.SessionService
+	Children   vigil.ChildService
+	AccessLog  vigil.AccessLogService
+	BreakGlass vigil.BreakGlassService
 	// Health reports whether the database answers and is migrated.
 	Health Health
 }
@@ -144,8 +136,14 @@ func (s *Server) routesSetup() {
 	s.handle("GET /{$}", s.home)
 	s.handle("GET /sign-in", s.signInPage)
 	s.handle("POST /sign-in", s.signIn)
-	s.handle("POST /sign-in/demo", s.devSignIn)
+	s.handle("GET /sign-in/code", s.codePage)
+	s.handle("POST /sign-in/code", s.code)
+	s.handle("GET /sign-in/set-up", s.setUpPage)
+	s.handle("POST /sign-in/set-up", s.setUp)
 	s.handle("POST /sign-out", s.signOut)
+	s.handle("POST /sign-out/everywhere", s.signOutEverywhere)
+	s.handle("GET /signed-out", s.signedOutPage)
+	s.handle("GET /account", s.accountPage)
 	s.handle("GET /organisation", s.organisationPage)
 	s.handle("GET /organisation/teams/{id}", s.teamPage)
 	s.handle("GET /organisation/people/{id}", s.personPage)

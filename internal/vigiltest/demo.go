@@ -1,0 +1,35 @@
+package vigiltest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vigilcp/vigil/internal/app"
+	"github.com/vigilcp/vigil/internal/demo"
+	"github.com/vigilcp/vigil/internal/password"
+	"github.com/vigilcp/vigil/internal/sqlstore"
+	"github.com/vigilcp/vigil/internal/vigil"
+)
+
+// DemoPassword is the demo accounts' password in tests.
+const DemoPassword = "tangerine-lighthouse-42"
+
+// LoadDemo fills db with the small demo force (seed 7, as of Epoch), every
+// account with DemoPassword, and returns it.
+func LoadDemo(t testing.TB, db *sqlstore.DB) *demo.Org {
+	t.Helper()
+	hash, err := password.Hasher{Params: password.Cheap}.Hash(DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.SystemPrincipal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := app.LoadDemo(vigil.WithPrincipal(context.Background(), p), db,
+		demo.Config{Seed: 7, Scale: demo.Small, AsOf: Epoch}, hash, nil)
+	if err != nil {
+		t.Fatalf("load demo: %v", err)
+	}
+	return org
+}

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"encoding/base64"
+	"image/png"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pquerna/otp"
+
+	"github.com/vigilcp/vigil/internal/vigil"
+)
+
+// safeNext keeps a post-sign-in destination on this site: a path, never a
+// scheme, host or protocol-relative URL.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") || strings.HasPrefix(next, "/sign-") {
+		return "/"
+	}
+	return next
+}
+
+// nextCookie carries the post-sign-in destination across the
+// second-factor step.
+const nextCookie = "vigil_next"
+
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
+	if vigil.PrincipalFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	form := url.Values{"next": {safeNext(r.URL.Query().Get("next"))}}
+	s.render(w, r, http.StatusOK, "sign-in", &Page{Title: "Sign in", Form: form, Data: s.cfg.OIDC})
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, vigil.Errorf(vigil.EINVALID, "The form could not be read"))
+		return
+	}
+	username := strings.TrimSpace(r.PostForm.Get("username"))
+	pw := r.PostForm.Get("password")
+	var v vigil.Validation
+	if username == "" {
+		v.Add("username", "Enter your username")
+	}
+	if pw == "" {
+		v.Add("password", "Enter your password")
+	}
+	form := url.Values{"username": {username}, "next": {safeNext(r.PostForm.Get("next"))}}
+	if err := v.Err(); err != nil {
+		s.render(w, r, http.StatusUnprocessableEntity, "sign-in", &Page{Title: "Sign in", Form: form,
+			Errors: vigil.ErrorFields(err), Data: s.cfg.OIDC})
+		return
+	}
+	in, err := s.svc.Sessions.SignIn(r.Context(), username, pw)
+	if vigil.ErrorCode(err) == vigil.EUNAUTHENTICATED {
+		// One message whether the username exists or not.
+		s.render(w, r, http.StatusUnauthorized, "sign-in", &Page{Title: "Sign in", Form: form,
+			Errors: []vigil.FieldError{{Field: "username", Message: vigil.ErrorMessage(err)}}, Data: s.cfg.OIDC})
+		return
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.setSession(w, r, in.Token)
+	s.signedIn(w, r, in, form.Get("next"))
+}
+
+// signedIn sends a person on after a sign-in step: to their destination,
+// or to the second factor.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, in *vigil.SignedIn, next string) {
+	switch {
+	case in.Stage == vigil.StageFull:
+		http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: "", Path: "/sign-in", MaxAge: -1, HttpOnly: true, Secure: s.isTLS(r)})
+		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	default:
+		http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: url.QueryEscape(safeNext(next)), Path: "/sign-in", HttpOnly: true,
+			Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode, MaxAge: 600})
+		to := "/sign-in/code"
+		if in.Enrol {
+			to = "/sign-in/set-up"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+	}
+}
+
+func savedNext(r *http.Request) string {
+	c, err := r.Cookie(nextCookie)
+	if err != nil {
+		return "/"
+	}
+	v, _ := url.QueryUnescape(c.Value)
+	return safeNext(v)
+}
+
+// partialToken returns the session token of a partial session, or sends
+// the person back to sign in.
+func (s *Server) partialToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if vigil.PrincipalFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return "", false
+	}
+	c, err := r.Cookie(s.sessionCookie(r))
+	if err != nil || !partialSession(r) {
+		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+		return "", false
+	}
+	return c.Value, true
+}
+
+func (s *Server) codePage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.partialToken(w, r); ok {
+		s.render(w, r, http.StatusOK, "sign-in-code", &Page{Title: "Enter your security code"})
+	}
+}
+
+func (s *Server) code(w http.ResponseWriter, r *http.Request) {
+	token, ok := s.partialToken(w, r)
+	if !ok {
+		return
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	if code == "" {
+		s.render(w, r, http.StatusUnprocessableEntity, "sign-in-code", &Page{Title: "Enter your security code",
+			Errors: []vigil.FieldError{{Field: "code", Message: "Enter the 6-digit code from your authenticator app"}}})
+		return
+	}
+	in, err := s.svc.Sessions.SecondFactor(r.Context(), token, code)
+	if err != nil {
+		if vigil.ErrorCode(err) != vigil.EUNAUTHENTICATED && vigil.ErrorCode(err) != vigil.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusUnauthorized, "sign-in-code", &Page{Title: "Enter your security code",
+			Errors: []vigil.FieldError{{Field: "code", Message: vigil.ErrorMessage(err)}}})
+		return
+	}
+	s.setSession(w, r, in.Token)
+	s.signedIn(w, r, in, savedNext(r))
+}
+
+// enrolData is the second-factor set-up page.
+type enrolData struct {
+	Secret string // grouped in fours for typing
+	QR     string // a data: URL of the otpauth QR code
+}
+
+func (s *Server) enrolment(r *http.Request, token string) (*enrolData, error) {
+	e, err := s.svc.Sessions.BeginEnrolment(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	d := &enrolData{}
+	for i := 0; i < len(e.Secret); i += 4 {
+		d.Secret += e.Secret[i:min(i+4, len(e.Secret))] + " "
+	}
+	d.Secret = strings.TrimSpace(d.Secret)
+	if key, err := otp.NewKeyFromURL(e.URL); err == nil {
+		if img, err := key.Image(200, 200); err == nil {
+			var buf strings.Builder
+			enc := base64.NewEncoder(base64.StdEncoding, &buf)
+			if err := png.Encode(enc, img); err == nil {
+				enc.Close()
+				d.QR = "data:image/png;base64," + buf.String()
+			}
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) setUpPage(w http.ResponseWriter, r *http.Request) {
+	token, ok := s.partialToken(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.enrolment(r, token)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "sign-in-set-up", &Page{Title: "Set up your second factor", Data: d})
+}
+
+func (s *Server) setUp(w http.ResponseWriter, r *http.Request) {
+	token, ok := s.partialToken(w, r)
+	if !ok {
+		return
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	in, err := s.svc.Sessions.CompleteEnrolment(r.Context(), token, code)
+	if err != nil {
+		if vigil.ErrorCode(err) != vigil.EUNAUTHENTICATED && vigil.ErrorCode(err) != vigil.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		d, derr := s.enrolment(r, token)
+		if derr != nil {
+			s.pageError(w, r, derr)
+			return
+		}
+		msg := vigil.ErrorMessage(err)
+		if code == "" {
+			msg = "Enter the 6-digit code your authenticator app shows"
+		}
+		s.render(w, r, http.StatusUnauthorized, "sign-in-set-up", &Page{Title: "Set up your second factor", Data: d,
+			Errors: []vigil.FieldError{{Field: "code", Message: msg}}})
+		return
+	}
+	s.setSession(w, r, in.Token)
+	s.signedIn(w, r, in, savedNext(r))
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(s.sessionCookie(r)); err == nil && c.Value != "" {
+		if err := s.svc.Sessions.SignOut(r.Context(), c.Value); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/signed-out", http.StatusSeeOther)
+}
+
+func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
+	if vigil.PrincipalFrom(r.Context()) == nil {
+		s.pageError(w, r, vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue"))
+		return
+	}
+	if err := s.svc.Sessions.SignOutEverywhere(r.Context()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/signed-out?everywhere=1", http.StatusSeeOther)
+}
+
+func (s *Server) signedOutPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signed-out", &Page{Title: "You have signed out",
+		Data: r.URL.Query().Get("everywhere") == "1"})
+}
