@@ -214,16 +214,21 @@ func (tx *Tx) mask(ctx context.Context, recs []vigil.ChildRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	// Each query has its own arguments: PostgreSQL refuses parameters a
+	// statement does not use.
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + itoa(len(args))
 	}
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = arg(r.ID)
+	inList := func() string {
+		ids := make([]string, len(recs))
+		for i, r := range recs {
+			ids[i] = arg(r.ID)
+		}
+		return "(" + strings.Join(ids, ", ") + ")"
 	}
-	in := "(" + strings.Join(ids, ", ") + ")"
+	in := inList()
 	withheld := map[int64]map[string]bool{}
 	hold := func(id int64, part string) {
 		if withheld[id] == nil {
@@ -251,6 +256,8 @@ func (tx *Tx) mask(ctx context.Context, recs []vigil.ChildRecord) error {
 	}
 	if p.Scope == vigil.ScopeAgency {
 		shared := map[int64]map[string]bool{}
+		args = nil
+		in := inList()
 		rows, err := tx.QueryContext(ctx, `SELECT record_id, parts FROM shares WHERE record_kind = 'child' AND record_id IN `+in+
 			" AND agency_id = "+arg(p.AgencyID)+" AND revoked_at IS NULL AND (until_at IS NULL OR until_at > "+arg(instant(tx.now))+")", args...)
 		if err != nil {

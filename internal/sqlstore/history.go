@@ -41,7 +41,7 @@ func (tx *Tx) history(ctx context.Context, kind vigil.RecordKind, id int64, acti
 func (tx *Tx) historyOf(ctx context.Context, kind vigil.RecordKind, id int64) ([]vigil.Change, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT h.at, h.user_id, COALESCE(u.username, ''), h.action, h.field, h.before_value, h.after_value
 		FROM record_history h LEFT JOIN users u ON u.id = h.user_id
-		WHERE h.record_kind = $1 AND h.record_id = $2 ORDER BY h.at DESC, h.id`, string(kind), id)
+		WHERE h.record_kind = $1 AND h.record_id = $2 ORDER BY h.at DESC, h.id DESC`, string(kind), id)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +59,9 @@ func (tx *Tx) historyOf(ctx context.Context, kind vigil.RecordKind, id int64) ([
 		}
 		c.Fields = []vigil.FieldChange{fc}
 		out = append(out, c)
+	}
+	for _, c := range out {
+		slices.Reverse(c.Fields) // newest change first, its fields in the order written
 	}
 	return out, rows.Err()
 }

@@ -1,0 +1,290 @@
+package sqlstore_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilcp/vigil/internal/sqlstore"
+	"github.com/vigilcp/vigil/internal/vigil"
+	"github.com/vigilcp/vigil/internal/vigiltest"
+)
+
+// rawDB opens the database directly, as someone with access to it (not
+// through Vigil) would, and lifts the append-only guard as a database
+// owner could.
+func rawDB(t *testing.T, engine sqlstore.Engine, url string) *sql.DB {
+	t.Helper()
+	driver, dsn := "pgx", url
+	if engine == sqlstore.SQLite {
+		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?_pragma=busy_timeout(5000)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func unguard(t *testing.T, engine sqlstore.Engine, db *sql.DB) {
+	t.Helper()
+	stmts := []string{"ALTER TABLE access_log DISABLE TRIGGER USER", "ALTER TABLE access_log_records DISABLE TRIGGER USER"}
+	if engine == sqlstore.SQLite {
+		stmts = []string{"DROP TRIGGER access_log_no_update", "DROP TRIGGER access_log_no_delete",
+			"DROP TRIGGER access_log_records_no_update", "DROP TRIGGER access_log_records_no_delete"}
+	}
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// fillLog makes some access-log entries by using Vigil.
+func fillLog(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	ctx := vigiltest.As(t, db, "missing.ashvale")
+	svc := sqlstore.NewChildService(db)
+	page, err := svc.Children(ctx, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range page.Items {
+		if _, err := svc.Child(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sqlstore.NewSessionService(db).SignIn(context.Background(), "nobody", "wrong password here")
+}
+
+func TestAccessLogIsAppendOnly(t *testing.T) {
+	for _, e := range vigiltest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			url := vigiltest.NewURL(t, e)
+			db := openMigrated(t, url)
+			loadSmallDemo(t, db)
+			fillLog(t, db)
+			raw := rawDB(t, e, url)
+			for _, stmt := range []string{"UPDATE access_log SET username = 'someone else' WHERE seq = 2",
+				"DELETE FROM access_log WHERE seq = 3", "DELETE FROM access_log_records"} {
+				if _, err := raw.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+					t.Errorf("%s: the database allowed it (%v)", stmt, err)
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyCatchesTampering(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	_ = pub
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, raw *sql.DB, last int64)
+		want   string
+		badSeq func(last int64) int64
+	}{
+		{"one byte of one entry changed", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "UPDATE access_log SET reason = reason || 'x' WHERE seq = 4")
+		}, "entry 4 has been altered", func(int64) int64 { return 4 }},
+		{"an entry's time moved", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "UPDATE access_log SET record_ids = '1' WHERE seq = 5")
+		}, "entry 5 has been altered", func(int64) int64 { return 5 }},
+		{"an entry removed", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq = 3")
+			mustExec(t, raw, "DELETE FROM access_log WHERE seq = 3")
+		}, "entry 3 is missing", func(int64) int64 { return 3 }},
+		{"the newest entries removed", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq >= $1", last-1)
+			mustExec(t, raw, "DELETE FROM access_log WHERE seq >= $1", last-1)
+			mustExec(t, raw, "UPDATE access_log_head SET seq = $1, hash = (SELECT hash FROM access_log WHERE seq = $1)", last-2)
+		}, "are missing", func(last int64) int64 { return last - 1 }},
+		{"two entries swapped", func(t *testing.T, raw *sql.DB, last int64) {
+			// Every column but the position changes places.
+			cols := "at, user_id, username, via, client, request_id, action, record_kind, record_ids, purpose, reason, outcome, team_id, prev_hash, hash"
+			mustExec(t, raw, "CREATE TEMPORARY TABLE swap AS SELECT seq, "+cols+" FROM access_log WHERE seq IN (2, 3)")
+			sets := []string{}
+			for _, c := range strings.Split(cols, ", ") {
+				sets = append(sets, c+" = (SELECT "+c+" FROM swap WHERE swap.seq = 5 - access_log.seq)")
+			}
+			mustExec(t, raw, "UPDATE access_log SET "+strings.Join(sets, ", ")+" WHERE seq IN (2, 3)")
+		}, "does not follow", func(int64) int64 { return 2 }},
+	}
+	for _, e := range vigiltest.Engines() {
+		for _, tc := range cases {
+			t.Run(string(e)+"/"+tc.name, func(t *testing.T) {
+				url := vigiltest.NewURL(t, e)
+				db := openMigrated(t, url)
+				loadSmallDemo(t, db)
+				fillLog(t, db)
+				last, hash, err := db.AccessLogHead(context.Background())
+				if err != nil || last < 8 {
+					t.Fatalf("head %d %v", last, err)
+				}
+				cps := []vigil.Checkpoint{vigil.SignCheckpoint(key, last, hash, time.Now())}
+				res, err := db.VerifyAccessLog(context.Background(), cps, nil)
+				if err != nil || res.Problem != "" || res.Entries != last || res.Checkpoints != 1 {
+					t.Fatalf("before tampering: %+v %v", res, err)
+				}
+				raw := rawDB(t, e, url)
+				unguard(t, e, raw)
+				tc.tamper(t, raw, last)
+				res, err = db.VerifyAccessLog(context.Background(), cps, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(res.Problem, tc.want) || res.BadSeq != tc.badSeq(last) {
+					t.Errorf("verify after %s: %q at %d; want %q at %d", tc.name, res.Problem, res.BadSeq, tc.want, tc.badSeq(last))
+				}
+			})
+		}
+		t.Run(string(e)+"/chain recomputed after an edit", func(t *testing.T) {
+			url := vigiltest.NewURL(t, e)
+			db := openMigrated(t, url)
+			loadSmallDemo(t, db)
+			fillLog(t, db)
+			last, hash, _ := db.AccessLogHead(context.Background())
+			cps := []vigil.Checkpoint{vigil.SignCheckpoint(key, last, hash, time.Now())}
+			raw := rawDB(t, e, url)
+			unguard(t, e, raw)
+			recomputeAfterEdit(t, raw, 3)
+			res, err := db.VerifyAccessLog(context.Background(), nil, nil)
+			if err != nil || res.Problem != "" {
+				t.Fatalf("without checkpoints a carefully recomputed chain passes (that is why checkpoints exist): %+v %v", res, err)
+			}
+			res, _ = db.VerifyAccessLog(context.Background(), cps, nil)
+			if !strings.Contains(res.Problem, "signed checkpoint") || res.BadSeq != last {
+				t.Errorf("with the checkpoint: %q at %d", res.Problem, res.BadSeq)
+			}
+		})
+	}
+}
+
+// recomputeAfterEdit changes an entry and rewrites every hash after it, as
+// a careful tamperer with database access would.
+func recomputeAfterEdit(t *testing.T, raw *sql.DB, seq int64) {
+	t.Helper()
+	mustExec(t, raw, "UPDATE access_log SET username = 'someone.else' WHERE seq = $1", seq)
+	rows, err := raw.Query(`SELECT seq, at, user_id, username, via, client, request_id, action, record_kind, record_ids,
+		purpose, reason, outcome, team_id, prev_hash FROM access_log WHERE seq >= $1 ORDER BY seq`, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []vigil.AccessEntry
+	for rows.Next() {
+		var e vigil.AccessEntry
+		var at any
+		var uid, team sql.NullInt64
+		var ids string
+		if err := rows.Scan(&e.Seq, &at, &uid, &e.Username, &e.Via, &e.Client, &e.RequestID, &e.Action, &e.RecordKind,
+			&ids, &e.Purpose, &e.Reason, &e.Outcome, &team, &e.PrevHash); err != nil {
+			t.Fatal(err)
+		}
+		switch v := at.(type) {
+		case time.Time:
+			e.At = v
+		case string:
+			e.At, _ = time.Parse("2006-01-02T15:04:05.000Z", v)
+		}
+		e.UserID, e.TeamID = uid.Int64, team.Int64
+		e.RecordIDs, _ = vigil.ParseIDs(ids)
+		entries = append(entries, e)
+	}
+	rows.Close()
+	prev := entries[0].PrevHash
+	for _, e := range entries {
+		e.PrevHash = prev
+		e.Hash = e.ComputeHash()
+		mustExec(t, raw, "UPDATE access_log SET prev_hash = $1, hash = $2 WHERE seq = $3", e.PrevHash, e.Hash, e.Seq)
+		prev = e.Hash
+	}
+	mustExec(t, raw, "UPDATE access_log_head SET hash = $1", prev)
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func openMigrated(t *testing.T, url string) *sqlstore.DB {
+	t.Helper()
+	db := open(t, url)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestAccessLogRecordsEveryLook: reads, lists, searches and denials are
+// each one entry naming the records, the user and the outcome; a refusal
+// survives the rollback of its work.
+func TestAccessLogRecordsEveryLook(t *testing.T) {
+	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		loadSmallDemo(t, db)
+		children := sqlstore.NewChildService(db)
+		ash := vigiltest.As(t, db, "missing.ashvale")
+		page, err := children.Children(ash, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 3}})
+		if err != nil || len(page.Items) != 3 {
+			t.Fatal(err)
+		}
+		if _, err := children.Child(ash, page.Items[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		// A Marlcombe child, outside the Ashvale coordinator's LPA.
+		mar := vigiltest.As(t, db, "missing.marlcombe")
+		other, _ := children.Children(mar, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 50}})
+		var outside int64
+		for _, c := range other.Items {
+			if _, err := children.Child(ash, c.ID); vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+				outside = c.ID
+				break
+			}
+		}
+		if outside == 0 {
+			t.Fatal("no Marlcombe child was refused to the Ashvale coordinator")
+		}
+		log, err := sqlstore.NewAccessLogService(db).AccessLog(vigiltest.As(t, db, "auditor"),
+			vigil.AccessLogFilter{UserID: userID(t, db, "missing.ashvale")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list, read, denied bool
+		for _, e := range log.Items {
+			switch {
+			case e.Action == vigil.ActionList && len(e.RecordIDs) == 3 && e.Outcome == vigil.OutcomeOK:
+				list = true
+			case e.Action == vigil.ActionRead && len(e.RecordIDs) == 1 && e.RecordIDs[0] == page.Items[0].ID:
+				read = true
+			case e.Action == vigil.ActionRead && e.Outcome == vigil.OutcomeDenied && e.RecordIDs[0] == outside:
+				denied = true
+			}
+		}
+		if !list || !read || !denied {
+			t.Errorf("the log lacks the list (%v), the read (%v) or the refusal (%v): %+v", list, read, denied, log.Items)
+		}
+		// Who has looked at this child?
+		who, err := sqlstore.NewAccessLogService(db).AccessLog(vigiltest.As(t, db, "auditor"),
+			vigil.AccessLogFilter{RecordKind: vigil.KindChild, RecordID: page.Items[0].ID})
+		if err != nil || len(who.Items) < 2 {
+			t.Fatalf("who looked at child %d: %d entries, %v", page.Items[0].ID, len(who.Items), err)
+		}
+		if _, err := sqlstore.NewAccessLogService(db).AccessLog(ash, vigil.AccessLogFilter{}); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
+			t.Errorf("a coordinator read the access log: %v", err)
+		}
+	})
+}
+
+func userID(t *testing.T, db *sqlstore.DB, name string) int64 {
+	t.Helper()
+	p, err := db.PrincipalFor(context.Background(), name, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.User.ID
+}

@@ -1,0 +1,254 @@
+package sqlstore_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/vigilcp/vigil/internal/sqlstore"
+	"github.com/vigilcp/vigil/internal/vigil"
+	"github.com/vigilcp/vigil/internal/vigiltest"
+)
+
+func allChildren(t *testing.T, svc *sqlstore.ChildService, ctx context.Context) []int64 {
+	t.Helper()
+	var ids []int64
+	f := vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}}
+	for {
+		page, err := svc.Children(ctx, f)
+		if err != nil {
+			if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+				return nil
+			}
+			t.Fatal(err)
+		}
+		for _, c := range page.Items {
+			ids = append(ids, c.ID)
+		}
+		if page.Next == "" {
+			return ids
+		}
+		f.Cursor = page.Next
+	}
+}
+
+// TestListsAgreeWithDecide holds the SQL scope filter to the one policy
+// function: for every demo user, the children a list shows are exactly
+// those a read of each child allows — no more, no fewer — including a
+// whole-record restriction and a break-glass opening.
+func TestListsAgreeWithDecide(t *testing.T) {
+	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		org := loadSmallDemo(t, db)
+		svc := sqlstore.NewChildService(db)
+		everyone := allChildren(t, svc, vigiltest.AsSystem(t, db))
+		if len(everyone) != org.ChildCount {
+			t.Fatalf("the system sees %d of %d children", len(everyone), org.ChildCount)
+		}
+		// A whole-record restriction, and a break-glass opening.
+		coord := vigiltest.As(t, db, "missing.ashvale")
+		mine := allChildren(t, svc, coord)
+		if _, err := svc.Restrict(coord, vigil.Restriction{RecordID: mine[0], Reason: "witness protection",
+			AllowedRoles: []vigil.Role{vigil.RoleMissingCoordinator}}); err != nil {
+			t.Fatal(err)
+		}
+		resp := vigiltest.As(t, db, "response.officer")
+		theirs := allChildren(t, svc, resp)
+		var outside int64
+		for _, id := range everyone {
+			if !slices.Contains(theirs, id) && id != mine[0] {
+				outside = id
+				break
+			}
+		}
+		if _, err := svc.OpenWithReason(resp, outside, "Called to the child's school about a disclosure"); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range org.Users {
+			ctx := vigiltest.As(t, db, u.Username)
+			listed := allChildren(t, svc, ctx)
+			var readable []int64
+			for _, id := range everyone {
+				_, err := svc.Child(ctx, id)
+				switch vigil.ErrorCode(err) {
+				case "":
+					readable = append(readable, id)
+				case vigil.EFORBIDDEN, vigil.ENOTFOUND:
+				default:
+					t.Fatalf("%s reading %d: %v", u.Username, id, err)
+				}
+			}
+			if !slices.Equal(sorted(listed), sorted(readable)) {
+				t.Errorf("%s (%s, %s): lists %d children but may read %d", u.Username, u.Roles, u.Scope, len(listed), len(readable))
+			}
+			switch u.Username {
+			case "missing.ashvale":
+				if !slices.Contains(readable, mine[0]) {
+					t.Error("the coordinator lost sight of the record they restricted")
+				}
+			case "mash.officer":
+				if slices.Contains(readable, mine[0]) || len(readable) != len(everyone)-1 {
+					t.Errorf("the MASH officer (force scope) sees %d of %d, restricted one included: %v", len(readable), len(everyone), slices.Contains(readable, mine[0]))
+				}
+			case "response.officer":
+				if !slices.Contains(readable, outside) {
+					t.Error("the break-glass opening did not open the record")
+				}
+			case "social.worker", "health.nurse":
+				if len(readable) == 0 || len(readable) > len(everyone)/3 {
+					t.Errorf("%s sees %d children: only those shared with their agency", u.Username, len(readable))
+				}
+			case "admin", "gold.chair", "auditor":
+				if len(readable) < len(everyone)-1 {
+					t.Errorf("%s (force scope) sees only %d of %d", u.Username, len(readable), len(everyone))
+				}
+			}
+		}
+	})
+}
+
+func sorted(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+// TestPartnerSeesOnlyWhatIsShared: a partner-agency user cannot read,
+// list, search or guess by id a child not shared with their agency (they
+// are told it does not exist), and sees only the parts shared.
+func TestPartnerSeesOnlyWhatIsShared(t *testing.T) {
+	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		org := loadSmallDemo(t, db)
+		svc := sqlstore.NewChildService(db)
+		sw := vigiltest.As(t, db, "social.worker")
+		shared := allChildren(t, svc, sw)
+		if len(shared) == 0 {
+			t.Fatal("nothing is shared with the social worker's agency")
+		}
+		for id := int64(1); id <= int64(org.ChildCount); id++ {
+			c, err := svc.Child(sw, id)
+			if slices.Contains(shared, id) {
+				if err != nil {
+					t.Fatalf("a shared child %d: %v", id, err)
+				}
+				continue
+			}
+			if vigil.ErrorCode(err) != vigil.ENOTFOUND || c != nil {
+				t.Fatalf("guessing child %d not shared with the agency: %v", id, err)
+			}
+		}
+		if _, err := svc.Child(sw, 999999); vigil.ErrorCode(err) != vigil.ENOTFOUND {
+			t.Errorf("a child that does not exist: %v", err)
+		}
+		// Searching finds only shared children.
+		notShared := ""
+		for id := int64(1); id <= int64(org.ChildCount) && notShared == ""; id++ {
+			if !slices.Contains(shared, id) {
+				c, _ := svc.Child(vigiltest.AsSystem(t, db), id)
+				notShared = c.FamilyName
+			}
+		}
+		page, err := svc.Children(sw, vigil.ChildFilter{Query: notShared, PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Items {
+			if !slices.Contains(shared, c.ID) {
+				t.Errorf("searching %q found child %d, not shared", notShared, c.ID)
+			}
+		}
+		// The health nurse's agency has only the identity part: the
+		// address is withheld, and says so.
+		hn := vigiltest.As(t, db, "health.nurse")
+		ids := allChildren(t, svc, hn)
+		c, err := svc.Child(hn, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AddressLine != "" || c.Postcode != "" || !c.IsWithheld(vigil.PartAddress) {
+			t.Errorf("the health nurse sees an address not shared with them: %+v", c)
+		}
+		// Partners cannot break glass.
+		if _, err := svc.OpenWithReason(sw, 1, "I want to see this record please"); err == nil {
+			t.Error("a partner-agency user broke glass")
+		}
+		// A share makes a child visible; revoking it hides it again.
+		target := int64(0)
+		for id := int64(1); id <= int64(org.ChildCount); id++ {
+			if !slices.Contains(shared, id) {
+				target = id
+				break
+			}
+		}
+		mash := vigiltest.As(t, db, "mash.officer")
+		sh, err := svc.Share(mash, vigil.Share{AgencyID: 1, RecordID: target, Parts: []string{vigil.PartIdentity},
+			Purpose: "Strategy discussion", LawfulBasis: vigil.LawfulBases[2]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Child(sw, target); err != nil {
+			t.Fatalf("after sharing: %v", err)
+		}
+		if err := svc.RevokeShare(mash, sh.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Child(sw, target); vigil.ErrorCode(err) != vigil.ENOTFOUND {
+			t.Fatalf("after revoking: %v", err)
+		}
+		hist, err := svc.ChildHistory(mash, target)
+		if err != nil || len(hist) != 2 || hist[0].Action != "share_revoked" || hist[1].Action != "share" {
+			t.Errorf("the child's history: %+v %v", hist, err)
+		}
+	})
+}
+
+// TestBreakGlassTellsTheSupervisor: opening a record with a reason puts a
+// notice in the supervisor's inbox and an entry in the review list.
+func TestBreakGlassTellsTheSupervisor(t *testing.T) {
+	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		org := loadSmallDemo(t, db)
+		svc := sqlstore.NewChildService(db)
+		resp := vigiltest.As(t, db, "response.officer")
+		theirs := allChildren(t, svc, resp)
+		var outside int64
+		for id := int64(1); id <= int64(org.ChildCount); id++ {
+			if !slices.Contains(theirs, id) {
+				outside = id
+				break
+			}
+		}
+		if _, err := svc.Child(resp, outside); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
+			t.Fatalf("before: %v", err)
+		}
+		if _, err := svc.OpenWithReason(resp, outside, "short"); vigil.ErrorCode(err) != vigil.EINVALID {
+			t.Errorf("a too-short reason: %v", err)
+		}
+		bg, err := svc.OpenWithReason(resp, outside, "Found the child at a bus station at 02:00; need the care history")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.Child(resp, outside)
+		if err != nil || !c.ByBreakGlass {
+			t.Fatalf("after: %+v %v", c, err)
+		}
+		sup := vigiltest.As(t, db, "designated.officer")
+		notes, err := db.Notifications(sup, true)
+		if err != nil || len(notes) != 1 || notes[0].Kind != "break_glass" {
+			t.Fatalf("the supervisor's inbox: %+v %v", notes, err)
+		}
+		reviews := sqlstore.NewBreakGlassService(db)
+		if _, err := reviews.Openings(resp, true, vigil.PageRequest{}); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
+			t.Errorf("a response officer listed break-glass openings: %v", err)
+		}
+		gold := vigiltest.As(t, db, "gold.chair")
+		open, err := reviews.Openings(gold, true, vigil.PageRequest{})
+		if err != nil || len(open.Items) != 1 || open.Items[0].ID != bg.ID {
+			t.Fatalf("openings to review: %+v %v", open.Items, err)
+		}
+		if err := reviews.Review(gold, bg.ID, "Justified: child found at night"); err != nil {
+			t.Fatal(err)
+		}
+		if open, _ := reviews.Openings(gold, true, vigil.PageRequest{}); len(open.Items) != 0 {
+			t.Error("a reviewed opening is still pending")
+		}
+	})
+}
