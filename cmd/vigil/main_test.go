@@ -169,11 +169,11 @@ func TestDemoUsersBackupRestore(t *testing.T) {
 	if code, out, _ := runVigil(t, "", envs, "migrate", "status"); code != 0 || !strings.Contains(out, "00001_foundation.sql") || strings.Contains(out, "pending") {
 		t.Errorf("migrate status: %d %q", code, out)
 	}
-	code, out, errOut = runVigil(t, "a very long password indeed\n", envs, "user", "add", "j.bloggs", "--as", "admin")
+	code, out, errOut = runVigil(t, "a very long password indeed\n", envs, "user", "add", "j.bloggs", "--role", "call_handler", "--scope", "force")
 	if code != 0 || !strings.Contains(out, "Added user j.bloggs") {
 		t.Fatalf("user add: %d %q %q", code, out, errOut)
 	}
-	if code, _, errOut := runVigil(t, "short\n", envs, "user", "add", "k.bloggs"); code != 1 || !strings.Contains(errOut, "at least 12 characters") {
+	if code, _, errOut := runVigil(t, "short\n", envs, "user", "add", "k.bloggs", "--role", "auditor"); code != 1 || !strings.Contains(errOut, "at least 12 characters") {
 		t.Errorf("user add with a short password: %d %q", code, errOut)
 	}
 	code, out, _ = runVigil(t, "", envs, "user", "set-password", "auditor", "--generate")
@@ -187,7 +187,8 @@ func TestDemoUsersBackupRestore(t *testing.T) {
 		t.Error("disable failed")
 	}
 	code, out, _ = runVigil(t, "", envs, "user", "list")
-	if code != 0 || !regexpMatch(`j\.bloggs\s+j\.bloggs\s+yes\s+disabled`, out) || !regexpMatch(`auditor\s+.+\s+yes\s+active`, out) {
+	if code != 0 || !regexpMatch(`j\.bloggs\s+j\.bloggs\s+call_handler\s+force\s+yes\s+no\s+disabled`, out) ||
+		!regexpMatch(`auditor\s+.+\s+auditor\s+force\s+yes\s+no\s+active`, out) {
 		t.Errorf("user list: %q", out)
 	}
 	if code, _, errOut := runVigil(t, "", envs, "user", "list", "--as", "ghost"); code != 1 || !strings.Contains(errOut, "--as ghost") {
@@ -356,5 +357,83 @@ func TestTwoInstancesStartTogether(t *testing.T) {
 	sdb.QueryRow("SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&rows, &distinct)
 	if rows != distinct || rows == 0 {
 		t.Errorf("%d migration records for %d migrations", rows, distinct)
+	}
+}
+
+// TestAccessLogCommands: a key, checkpoints, and verify catching a one-byte
+// change made directly in the database, naming the entry.
+func TestAccessLogCommands(t *testing.T) {
+	dir := t.TempDir()
+	dbFile := filepath.Join(dir, "vigil.db")
+	code, out, errOut := runVigil(t, "", nil, "accesslog", "keygen")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	m := regexp.MustCompile(`VIGIL_ACCESSLOG_KEY=(\S+)\npublic key: (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("keygen printed %q", out)
+	}
+	envs := map[string]string{"VIGIL_DB": "sqlite:" + dbFile, "VIGIL_ACCESSLOG_KEY": m[1],
+		"VIGIL_ACCESSLOG_CHECKPOINTS": filepath.Join(dir, "checkpoints.jsonl")}
+	if code, _, errOut := runVigil(t, "", envs, "demo"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for range 3 {
+		runVigil(t, "", envs, "user", "list", "--as", "auditor")
+	}
+	if code, out, errOut := runVigil(t, "", envs, "accesslog", "checkpoint"); code != 0 || !strings.Contains(out, "Checkpoint of entry") {
+		t.Fatalf("checkpoint: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runVigil(t, "", envs, "accesslog", "verify")
+	if code != 0 || !strings.Contains(out, "The access log is intact") || !strings.Contains(out, "1 of 1 checkpoints matched") {
+		t.Fatalf("verify: %d %q %q", code, out, errOut)
+	}
+	// Verifying with only the public key works too.
+	pubOnly := map[string]string{"VIGIL_DB": envs["VIGIL_DB"], "VIGIL_ACCESSLOG_CHECKPOINTS": envs["VIGIL_ACCESSLOG_CHECKPOINTS"]}
+	if code, _, errOut := runVigil(t, "", pubOnly, "accesslog", "verify", "--public-key", m[2]); code != 0 {
+		t.Fatalf("verify with the public key: %q", errOut)
+	}
+	raw, err := sql.Open("sqlite", "file:"+dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, s := range []string{"DROP TRIGGER access_log_no_update", "UPDATE access_log SET username = 'auditor2' WHERE seq = 3"} {
+		if _, err := raw.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut = runVigil(t, "", envs, "accesslog", "verify")
+	if code != 1 || !strings.Contains(errOut, "entry 3 has been altered") {
+		t.Errorf("verify after tampering: exit %d, %q", code, errOut)
+	}
+	// A forged checkpoint line is refused.
+	os.WriteFile(envs["VIGIL_ACCESSLOG_CHECKPOINTS"], []byte(`{"seq":1,"hash":"x","at":"2026-01-01T00:00:00Z","sig":"AAAA"}`+"\n"), 0o600)
+	if code, _, errOut := runVigil(t, "", envs, "accesslog", "verify"); code != 1 || !strings.Contains(errOut, "bad signature") {
+		t.Errorf("verify with a forged checkpoint: %d %q", code, errOut)
+	}
+}
+
+func TestTokenCommands(t *testing.T) {
+	envs := map[string]string{"VIGIL_DB": "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")}
+	if code, _, errOut := runVigil(t, "", envs, "demo"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runVigil(t, "", envs, "token", "create", "--user", "auditor", "--expires", "30d", "--name", "reports")
+	if code != 0 || !regexp.MustCompile(`\nvgl_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+		t.Fatalf("token create: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runVigil(t, "", envs, "token", "create", "--user", "auditor", "--expires", "soon"); code != 2 || !strings.Contains(errOut, "90d") {
+		t.Errorf("a bad expiry: %d %q", code, errOut)
+	}
+	code, out, _ = runVigil(t, "", envs, "token", "list")
+	if code != 0 || !regexp.MustCompile(`1\s+auditor\s+reports\s+.*active`).MatchString(out) {
+		t.Fatalf("token list: %q", out)
+	}
+	if code, _, _ := runVigil(t, "", envs, "token", "revoke", "1"); code != 0 {
+		t.Fatal("revoke failed")
+	}
+	if _, out, _ := runVigil(t, "", envs, "token", "list"); !strings.Contains(out, "revoked") {
+		t.Errorf("after revoking: %q", out)
 	}
 }

@@ -72,9 +72,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return usagef("access-log checkpoints need both a key (VIGIL_ACCESSLOG_KEY) and a file (--checkpoints)")
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	if cp == nil {
-		log.Warn("access-log checkpoints are off: set VIGIL_ACCESSLOG_KEY and --checkpoints so that a rewritten log is caught")
-	}
 	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: url, Demo: *demoFlag, DemoSeed: *seed, TLSCert: *tlsCert,
 		TLSKey: *tlsKey, TrustedProxies: trusted, ShutdownTimeout: *shutdown, Version: version(), Log: log, Out: e.stdout,
 		SessionIdle: *idle, SessionAbsolute: *absolute, LockoutAfter: *lockAfter, LockoutFor: *lockFor, Checkpoints: cp})

@@ -170,6 +170,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	stopCheckpoints := func() {}
 	if cfg.Checkpoints != nil {
 		stopCheckpoints = cfg.Checkpoints.Run(ctx, db, log)
+	} else {
+		log.Warn("access-log checkpoints are off: set VIGIL_ACCESSLOG_KEY and --checkpoints so that a rewritten log is caught")
 	}
 	defer stopCheckpoints()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(db.Engine())),

@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
+	"github.com/vigilcp/vigil/internal/vigiltest"
 )
 
 func TestAPIPeoplePaging(t *testing.T) {
@@ -126,7 +129,17 @@ func TestAPICreatePersonErrors(t *testing.T) {
 
 func TestAPIUpdatePersonConcurrency(t *testing.T) {
 	f := newFixture(t)
-	alice, bob := f.client("admin"), f.client("gold.chair")
+	// A second administrator, so that two people edit at once.
+	admin, err := f.db.PrincipalFor(context.Background(), "admin", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlstore.NewUserService(f.db).CreateUser(vigiltest.AsSystem(t, f.db), vigil.NewUser{Username: "second.admin",
+		Password: vigiltest.DemoPassword, Roles: admin.Roles, Scope: vigil.ScopeForce})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, bob := f.client("admin"), f.client("second.admin")
 	path := "/api/v1/people/" + itoa(f.org.People[12].ID)
 	resp, body := f.do(alice, "GET", path, nil)
 	etag := resp.Header.Get("ETag")

@@ -18,10 +18,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/vigilcp/vigil/internal/app"
 	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -55,6 +57,8 @@ type fixture struct {
 	srv  *web.Server
 	ts   *httptest.Server
 	logs *syncBuffer
+	// secrets are the second-factor secrets set up by client.
+	secrets map[string]string
 }
 
 type fixtureOption func(*web.Config, *web.Services)
@@ -62,22 +66,11 @@ type fixtureOption func(*web.Config, *web.Services)
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	db := vigiltest.NewDB(t, sqlstore.SQLite)
-	sys := vigiltest.AsSystem(t, db)
-	org, err := app.LoadDemo(sys, db, demo.Config{Seed: 3, Scale: demo.Small, AsOf: vigiltest.Epoch}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dev []web.DevUser
-	for _, u := range org.Users {
-		acct, err := sqlstore.NewUserService(db).UserByUsername(sys, u.Username)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dev = append(dev, web.DevUser{UserID: acct.ID, Username: u.Username, Does: u.Does})
-	}
-	cfg := web.Config{DevSignIn: true, DevUsers: dev, Version: "test"}
+	org := vigiltest.LoadDemo(t, db)
+	cfg := web.Config{Version: "test"}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
-		Sessions: sqlstore.NewSessionService(db), Health: db}
+		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
+		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db), Health: db}
 	for _, o := range opts {
 		o(&cfg, &svc)
 	}
@@ -88,24 +81,51 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &fixture{t: t, db: db, org: org, srv: srv, ts: ts, logs: logs}
+	return &fixture{t: t, db: db, org: org, srv: srv, ts: ts, logs: logs, secrets: map[string]string{}}
 }
 
 // client returns an HTTP client that keeps cookies and does not follow
-// redirects, signed in as the demo user when username is not "".
+// redirects, signed in as the demo user when username is not "" (setting
+// up or giving a second factor when the account needs one).
 func (f *fixture) client(username string) *http.Client {
 	f.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if username != "" {
-		resp, err := c.PostForm(f.ts.URL+"/sign-in/demo", url.Values{"username": {username}})
-		if err != nil {
-			f.t.Fatal(err)
+	if username == "" {
+		return c
+	}
+	resp, err := c.PostForm(f.ts.URL+"/sign-in", url.Values{"username": {username}, "password": {vigiltest.DemoPassword}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		f.t.Fatalf("sign-in as %s: %s", username, resp.Status)
+	}
+	switch resp.Header.Get("Location") {
+	case "/sign-in/set-up":
+		_, page := f.do(c, "GET", "/sign-in/set-up", nil)
+		m := regexp.MustCompile(`id="setup-key">([A-Z2-7 ]+)<`).FindSubmatch(page)
+		if m == nil {
+			f.t.Fatalf("no setup key on the set-up page for %s", username)
 		}
-		resp.Body.Close()
+		secret := strings.ReplaceAll(string(m[1]), " ", "")
+		f.secrets[username] = secret
+		resp, _ := f.do(c, "POST", "/sign-in/set-up", "code="+totpCode(f.t, secret, vigiltest.Epoch), "Content-Type", "application/x-www-form-urlencoded")
 		if resp.StatusCode != http.StatusSeeOther {
-			f.t.Fatalf("demo sign-in as %s: %s", username, resp.Status)
+			f.t.Fatalf("set up a second factor for %s: %s", username, resp.Status)
 		}
+	case "/sign-in/code":
+		f.t.Fatalf("%s already has a second factor: sign in with clientWithCode", username)
+	}
+	return c
+}
+
+func totpCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return c
 }
@@ -285,11 +305,12 @@ func TestSignInRedirectsOnlyOnSite(t *testing.T) {
 		"/organisation":        "/organisation",
 		"https://evil.example": "/",
 		"//evil.example/x":     "/",
-		"/\\evil.example":      "/",
+		"/\\evil.example":     "/",
+		"/sign-out":            "/",
 		"":                     "/",
 	} {
 		c := f.client("")
-		resp, err := c.PostForm(f.ts.URL+"/sign-in/demo", url.Values{"username": {"auditor"}, "next": {next}})
+		resp, err := c.PostForm(f.ts.URL+"/sign-in", url.Values{"username": {"auditor"}, "password": {vigiltest.DemoPassword}, "next": {next}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,22 +318,6 @@ func TestSignInRedirectsOnlyOnSite(t *testing.T) {
 		if got := resp.Header.Get("Location"); got != want {
 			t.Errorf("next=%q redirected to %q, want %q", next, got, want)
 		}
-	}
-}
-
-func TestDevSignInOffUnlessConfigured(t *testing.T) {
-	f := newFixture(t, func(c *web.Config, _ *web.Services) { c.DevSignIn = false })
-	resp, body := f.do(http.DefaultClient, "GET", "/sign-in", nil)
-	if resp.StatusCode != 200 || bytes.Contains(body, []byte("/sign-in/demo")) {
-		t.Error("the sign-in page offers demo sign-in when it is off")
-	}
-	r, err := http.PostForm(f.ts.URL+"/sign-in/demo", url.Values{"username": {"admin"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	if r.StatusCode != http.StatusNotFound || len(r.Cookies()) != 0 {
-		t.Errorf("demo sign-in when off: %s, cookies %v", r.Status, r.Cookies())
 	}
 }
 
