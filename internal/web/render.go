@@ -95,6 +95,10 @@ func loadViews(a *assets) (*views, error) {
 		"query":    url.QueryEscape,
 		"row":      func(k, v string) summaryRow { return summaryRow{Key: k, Value: v} },
 		"field":    newFormField,
+		"can": func(p *vigil.Principal, action, kind string) bool {
+			return p.Has(vigil.Action(action), vigil.RecordKind(kind))
+		},
+		"join": strings.Join,
 		"status": func(active bool) string {
 			if active {
 				return "Active"
