@@ -13,12 +13,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -43,7 +46,7 @@ type instance struct {
 // startVigil serves Vigil with the demo force on a loopback port, on the
 // given database URL (a fresh SQLite file when ""), until the test ends.
 // prepare, when set, runs against the migrated database before serving.
-func startVigil(t *testing.T, dbURL string, prepare func(ctx context.Context, db *sqlstore.DB)) *instance {
+func startVigil(t *testing.T, dbURL string, prepare func(ctx context.Context, db *sqlstore.DB), opts ...func(*app.ServeConfig)) *instance {
 	t.Helper()
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
@@ -62,11 +65,13 @@ func startVigil(t *testing.T, dbURL string, prepare func(ctx context.Context, db
 	}
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- app.Serve(ctx, app.ServeConfig{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, DemoSeed: 1,
-			Version: "test", Log: slog.New(slog.DiscardHandler), Hasher: password.Hasher{Params: password.Cheap},
-			Listening: func(a string) { addr <- a }})
-	}()
+	cfg := app.ServeConfig{Addr: "127.0.0.1:0", DB: dbURL, Demo: true, DemoSeed: 1, DemoPassword: vigiltest.DemoPassword,
+		Version: "test", Log: slog.New(slog.DiscardHandler), Hasher: password.Hasher{Params: password.Cheap},
+		Listening: func(a string) { addr <- a }}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	go func() { done <- app.Serve(ctx, cfg) }()
 	select {
 	case a := <-addr:
 		t.Cleanup(func() {
@@ -95,6 +100,12 @@ type browser struct {
 	mu       sync.Mutex
 	requests []string
 	shots    string // folder for screenshots, or ""
+	// secrets are second-factor secrets set up during the test, by user.
+	secrets map[string]string
+	// now tells the time the server's clock does, for second-factor codes.
+	now func() time.Time
+	// allowed are origins besides Vigil's that a test means to visit.
+	allowed []string
 }
 
 func chromiumPath(t *testing.T) string {
@@ -131,7 +142,7 @@ func newBrowser(t *testing.T, v *instance) *browser {
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
-	b := &browser{t: t, ctx: ctx, base: v.base, shots: os.Getenv("VIGIL_SCREENSHOTS")}
+	b := &browser{t: t, ctx: ctx, base: v.base, shots: os.Getenv("VIGIL_SCREENSHOTS"), secrets: map[string]string{}, now: time.Now}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 			b.mu.Lock()
@@ -148,6 +159,34 @@ func newBrowser(t *testing.T, v *instance) *browser {
 	return b
 }
 
+// allow lets requests go to one more origin (a test's own second site).
+func (b *browser) allow(origin string) {
+	b.mu.Lock()
+	b.allowed = append(b.allowed, origin)
+	b.mu.Unlock()
+}
+
+// navigate opens a full URL.
+func (b *browser) navigate(url string) error { return chromedp.Do(b.ctx, chromedp.Navigate(url)) }
+
+// attr returns an attribute of the first element matching sel.
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf("document.querySelector(%q).getAttribute(%q)", sel, name)))
+	if err != nil {
+		b.t.Fatalf("attribute %s of %s: %v", name, sel, err)
+	}
+	return v
+}
+
+// selectOption chooses an option of a select by value.
+func (b *browser) selectOption(sel, value string) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.SetValue(chromedp.CSS(sel), value)); err != nil {
+		b.t.Fatalf("select %s: %v", sel, err)
+	}
+}
+
 // checkRequestsStayedHome fails the test if the page asked for anything
 // from anywhere but Vigil: no CDN, no fonts, no analytics.
 func (b *browser) checkRequestsStayedHome() {
@@ -158,6 +197,9 @@ func (b *browser) checkRequestsStayedHome() {
 	}
 	for _, u := range b.requests {
 		if strings.HasPrefix(u, b.base+"/") || u == b.base || strings.HasPrefix(u, "data:") || u == "about:blank" {
+			continue
+		}
+		if slices.ContainsFunc(b.allowed, func(o string) bool { return u == o || strings.HasPrefix(u, o+"/") }) {
 			continue
 		}
 		b.t.Errorf("a request left Vigil: %s", u)
@@ -206,9 +248,20 @@ func (b *browser) fill(sel, value string) {
 // text returns the visible text of the first element matching sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	// Wait for the element, then read its rendered text. A page that is
+	// still replacing its predecessor can lose the evaluation's context:
+	// try again.
+	var s string
+	var err error
+	for range 3 {
+		s, err = chromedp.Run(b.ctx, chromedp.Poll[string](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : null })()`, sel),
+			chromedp.WithPollingTimeout(10*time.Second)))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			break
+		}
+	}
 	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
+		b.t.Fatalf("text of %s on %s: %v", sel, b.path(), err)
 	}
 	return strings.TrimSpace(s)
 }
@@ -288,3 +341,49 @@ func (b *browser) screenshot(name string) {
 
 // pgURL returns a fresh PostgreSQL database for a browser test, or skips.
 func pgURL(t *testing.T) string { return vigiltest.NewURL(t, sqlstore.Postgres) }
+
+// signIn signs in with the demo password, setting up a second factor (and
+// checking that page) or giving a code when the account needs one.
+func (b *browser) signIn(username string) {
+	b.t.Helper()
+	if !strings.HasPrefix(b.path(), "/sign-in?") {
+		b.visit("/sign-in")
+	}
+	b.fill("#username", username)
+	b.fill("#password", vigiltest.DemoPassword)
+	b.click("form[action='/sign-in'] button")
+	switch b.path() {
+	case "/sign-in/set-up":
+		b.checkPage("sign-in-set-up")
+		secret := strings.ReplaceAll(b.text("#setup-key"), " ", "")
+		b.secrets[username] = secret
+		b.fill("#code", b.code(secret, 0))
+		b.click("main form button")
+	case "/sign-in/code":
+		b.checkPage("sign-in-code")
+		// The set-up code's time-step is spent: use the next one.
+		b.fill("#code", b.code(b.secrets[username], 30*time.Second))
+		b.click("main form button")
+	}
+	if strings.HasPrefix(b.path(), "/sign-in") {
+		b.t.Fatalf("sign-in as %s stopped at %s: %q", username, b.path(), b.text("main"))
+	}
+}
+
+func (b *browser) code(secret string, ahead time.Duration) string {
+	b.t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, b.now().Add(ahead), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
+
+// signOut signs out with the header's button.
+func (b *browser) signOut() {
+	b.t.Helper()
+	b.click("form[action='/sign-out'] button")
+	if b.path() != "/signed-out" {
+		b.t.Fatalf("after signing out: %s", b.path())
+	}
+}

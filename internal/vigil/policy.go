@@ -188,8 +188,11 @@ var RolePermissions = map[Role][]Permission{
 	// Partner-agency practitioners see the names of teams and agencies, and
 	// the children shared with their agency: never break-glass.
 	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch)),
+	// Auditors read accounts too: "what has this user looked at" starts
+	// from a username.
 	RoleAuditor: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),
-		perms(KindAccessLog, ActionRead, ActionList, ActionSearch, ActionExport), perms(KindBreakGlass, ActionReview)),
+		perms(KindAccessLog, ActionRead, ActionList, ActionSearch, ActionExport), perms(KindBreakGlass, ActionReview),
+		perms(KindUser, ActionRead, ActionList)),
 	RoleSeniorLeader: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch),
 		perms(KindBreakGlass, ActionReview)),
 	RoleAdministrator: join(perms(KindOrganisation, ActionRead, ActionCreate, ActionUpdate),
