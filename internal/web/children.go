@@ -136,7 +136,20 @@ func (s *Server) openWithReason(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/children/"+strconv.FormatInt(id, 10)+"?opened=1", http.StatusSeeOther)
 }
 
+// mayOrRefuse answers a page that offers an action the principal cannot
+// take with 403, before showing any record.
+func (s *Server) mayOrRefuse(w http.ResponseWriter, r *http.Request, a vigil.Action, k vigil.RecordKind) bool {
+	if err := vigil.Require(r.Context(), a, k); err != nil {
+		s.pageError(w, r, err)
+		return false
+	}
+	return true
+}
+
 func (s *Server) sharePage(w http.ResponseWriter, r *http.Request) {
+	if !s.mayOrRefuse(w, r, vigil.ActionShare, vigil.KindChild) {
+		return
+	}
 	d, ok := s.loadChild(w, r, purposeShare)
 	if !ok {
 		return
@@ -146,6 +159,9 @@ func (s *Server) sharePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) share(w http.ResponseWriter, r *http.Request) {
+	if !s.mayOrRefuse(w, r, vigil.ActionShare, vigil.KindChild) {
+		return
+	}
 	d, ok := s.loadChild(w, r, purposeShare)
 	if !ok {
 		return
@@ -201,6 +217,9 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) restrictPage(w http.ResponseWriter, r *http.Request) {
+	if !s.mayOrRefuse(w, r, vigil.ActionRestrict, vigil.KindChild) {
+		return
+	}
 	d, ok := s.loadChild(w, r, purposeChildView)
 	if !ok {
 		return
@@ -209,6 +228,9 @@ func (s *Server) restrictPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) restrict(w http.ResponseWriter, r *http.Request) {
+	if !s.mayOrRefuse(w, r, vigil.ActionRestrict, vigil.KindChild) {
+		return
+	}
 	d, ok := s.loadChild(w, r, purposeChildView)
 	if !ok {
 		return
