@@ -81,6 +81,11 @@ type DB struct {
 	lockoutFor                   time.Duration
 
 	stmts stmtCache
+
+	// noAccessLog skips writing the access log. It exists only so that a
+	// benchmark in this package can measure what the log costs; nothing
+	// outside the package can set it.
+	noAccessLog bool
 }
 
 // ParseURL checks a database URL and returns its engine. "sqlite:PATH"

@@ -70,7 +70,7 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 		}
 		return db.mapErr(err)
 	}
-	if len(tx.pending) > 0 {
+	if len(tx.pending) > 0 && !db.noAccessLog {
 		if opts != nil && opts.ReadOnly {
 			_ = sqlTx.Rollback()
 			return fmt.Errorf("sqlstore: a read-only transaction tried to write the access log")
