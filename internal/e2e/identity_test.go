@@ -180,3 +180,34 @@ func TestSharingJourney(t *testing.T) {
 		t.Errorf("after reviewing: %q", b.text("main"))
 	}
 }
+
+// TestChooseSecondFactor: an auditor, who need not, sets up a second
+// factor from their account page, and is asked for a code from then on.
+func TestChooseSecondFactor(t *testing.T) {
+	v := startVigil(t, "", nil)
+	b := newBrowser(t, v)
+	b.signIn("auditor")
+	b.visit("/account")
+	b.click("a[href='/account/second-factor']")
+	b.checkPage("account-second-factor")
+	secret := strings.ReplaceAll(b.text("#setup-key"), " ", "")
+	b.secrets["auditor"] = secret
+	b.fill("#code", "123456")
+	b.click("main form button")
+	if !strings.Contains(b.text(".govuk-error-summary"), "code is not right") {
+		t.Errorf("a wrong code: %q", b.text("main"))
+	}
+	b.fill("#code", b.code(secret, 0))
+	b.click("main form button")
+	if !strings.Contains(b.text(".govuk-notification-banner"), "second factor is set up") {
+		t.Fatalf("after setting up: %q", b.text("main"))
+	}
+	b.signOut()
+	b.visit("/sign-in")
+	b.fill("#username", "auditor")
+	b.fill("#password", vigiltest.DemoPassword)
+	b.click("form[action='/sign-in'] button")
+	if b.path() != "/sign-in/code" {
+		t.Fatalf("signing in again went to %s, not the code page", b.path())
+	}
+}

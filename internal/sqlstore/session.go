@@ -346,11 +346,18 @@ func checkCode(secret, code string, now time.Time) int64 {
 
 // partialSession returns a partial session's user and its TOTP state.
 func (s *SessionService) partialSession(ctx context.Context, token string) (*session, string, int64, error) {
+	return s.sessionForFactor(ctx, token, false)
+}
+
+// sessionForFactor returns a session's user and TOTP state: a partial
+// session's, or (enrol) a full session's whose user has no second factor
+// yet and chooses to set one up.
+func (s *SessionService) sessionForFactor(ctx context.Context, token string, enrol bool) (*session, string, int64, error) {
 	ses, err := s.lookup(ctx, token)
 	if err != nil {
 		return nil, "", 0, err
 	}
-	if ses.stage != vigil.StagePartial {
+	if ses.stage != vigil.StagePartial && !(enrol && !ses.user.SecondFactor) {
 		return nil, "", 0, vigil.Errorf(vigil.EINVALID, "You are already signed in")
 	}
 	var secret sql.NullString
@@ -424,7 +431,7 @@ func (s *SessionService) SecondFactor(ctx context.Context, token, code string) (
 
 // BeginEnrolment implements vigil.SessionService.
 func (s *SessionService) BeginEnrolment(ctx context.Context, token string) (*vigil.Enrolment, error) {
-	ses, secret, _, err := s.partialSession(ctx, token)
+	ses, secret, _, err := s.sessionForFactor(ctx, token, true)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +461,7 @@ func (s *SessionService) BeginEnrolment(ctx context.Context, token string) (*vig
 
 // CompleteEnrolment implements vigil.SessionService.
 func (s *SessionService) CompleteEnrolment(ctx context.Context, token, code string) (*vigil.SignedIn, error) {
-	ses, secret, _, err := s.partialSession(ctx, token)
+	ses, secret, _, err := s.sessionForFactor(ctx, token, true)
 	if err != nil {
 		return nil, err
 	}

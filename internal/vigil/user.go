@@ -161,7 +161,8 @@ type SessionService interface {
 	// right, replaces the session with a full one (a new token).
 	SecondFactor(ctx context.Context, token, code string) (*SignedIn, error)
 	// BeginEnrolment creates (or returns the pending) second-factor secret
-	// for a partial session's user.
+	// for a partial session's user, or for a signed-in user who has none
+	// and chooses to set one up.
 	BeginEnrolment(ctx context.Context, token string) (*Enrolment, error)
 	// CompleteEnrolment confirms the pending secret with a code and
 	// replaces the session with a full one.

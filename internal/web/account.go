@@ -14,5 +14,5 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue"))
 		return
 	}
-	s.render(w, r, http.StatusOK, "account", &Page{Title: "Your account", Data: p})
+	s.render(w, r, http.StatusOK, "account", &Page{Title: "Your account", Data: p, Form: r.URL.Query()})
 }

@@ -64,6 +64,9 @@ type row struct {
 	glass  int
 	// anon is the status for a visitor not signed in.
 	anon int
+	// factor, when set, is the status for a user who already has a
+	// second factor.
+	factor int
 }
 
 func get(path string) func(*fixture, *who, int64) call {
@@ -114,26 +117,30 @@ func newOpening(f *fixture, w *who) int64 {
 }
 
 var matrix = map[string]row{
-	"GET /healthz":            {req: get("/healthz"), public: true, ok: 200},
-	"GET /readyz":             {req: get("/readyz"), public: true, ok: 200},
-	"GET /metrics":            {req: get("/metrics"), public: true, ok: 200},
-	"GET /assets/{path...}":   {req: get("/assets/css/vigil.css"), public: true, ok: 200},
-	"GET /favicon.ico":        {req: get("/favicon.ico"), public: true, ok: 301},
-	"GET /{$}":                {req: get("/"), allowed: everyone, ok: 200, anon: 200},
-	"GET /sign-in":            {req: get("/sign-in"), allowed: everyone, ok: 303, anon: 200},
-	"POST /sign-in":           {req: form("/sign-in", "username=nobody&password=wrong+password+here"), public: true, ok: 401},
-	"GET /sign-in/code":       {req: get("/sign-in/code"), allowed: everyone, ok: 303, anon: 303},
-	"POST /sign-in/code":      {req: form("/sign-in/code", "code=123456"), allowed: everyone, ok: 303, anon: 303},
-	"GET /sign-in/set-up":     {req: get("/sign-in/set-up"), allowed: everyone, ok: 303, anon: 303},
-	"POST /sign-in/set-up":    {req: form("/sign-in/set-up", "code=123456"), allowed: everyone, ok: 303, anon: 303},
-	"GET /signed-out":         {req: get("/signed-out"), public: true, ok: 200},
-	"GET /account":            {req: get("/account"), allowed: everyone, ok: 200, anon: 303},
-	"POST /sign-out":          {req: form("/sign-out", ""), public: true, ok: 303},
-	"POST /sign-out/everywhere": {req: form("/sign-out/everywhere", ""), allowed: everyone, ok: 303, anon: 303},
+	"GET /healthz":          {req: get("/healthz"), public: true, ok: 200},
+	"GET /readyz":           {req: get("/readyz"), public: true, ok: 200},
+	"GET /metrics":          {req: get("/metrics"), public: true, ok: 200},
+	"GET /assets/{path...}": {req: get("/assets/css/vigil.css"), public: true, ok: 200},
+	"GET /favicon.ico":      {req: get("/favicon.ico"), public: true, ok: 301},
+	"GET /{$}":              {req: get("/"), allowed: everyone, ok: 200, anon: 200},
+	"GET /sign-in":          {req: get("/sign-in"), allowed: everyone, ok: 303, anon: 200},
+	"POST /sign-in":         {req: form("/sign-in", "username=nobody&password=wrong+password+here"), public: true, ok: 401},
+	"GET /sign-in/code":     {req: get("/sign-in/code"), allowed: everyone, ok: 303, anon: 303},
+	"POST /sign-in/code":    {req: form("/sign-in/code", "code=123456"), allowed: everyone, ok: 303, anon: 303},
+	"GET /sign-in/set-up":   {req: get("/sign-in/set-up"), allowed: everyone, ok: 303, anon: 303},
+	"POST /sign-in/set-up":  {req: form("/sign-in/set-up", "code=123456"), allowed: everyone, ok: 303, anon: 303},
+	"GET /signed-out":       {req: get("/signed-out"), public: true, ok: 200},
+	"GET /account":          {req: get("/account"), allowed: everyone, ok: 200, anon: 303},
+	// The matrix users without a second factor may set one up; those
+	// who have one (administrators, partners) are told they are signed in.
+	"GET /account/second-factor":  {req: get("/account/second-factor"), public: false, allowed: everyone, ok: 200, anon: 303, factor: 422},
+	"POST /account/second-factor": {req: form("/account/second-factor", "code=000000"), allowed: everyone, ok: 401, anon: 303, factor: 422},
+	"POST /sign-out":              {req: form("/sign-out", ""), public: true, ok: 303},
+	"POST /sign-out/everywhere":   {req: form("/sign-out/everywhere", ""), allowed: everyone, ok: 303, anon: 303},
 
-	"GET /children":               {req: get("/children"), allowed: readChild, ok: 200, anon: 303},
-	"GET /children/{id}":          {req: get("/children/{id}"), allowed: readChild, ok: 200, scoped: true, anon: 303},
-	"GET /children/{id}/history":  {req: get("/children/{id}/history"), allowed: readChild, ok: 200, scoped: true, anon: 303},
+	"GET /children":              {req: get("/children"), allowed: readChild, ok: 200, anon: 303},
+	"GET /children/{id}":         {req: get("/children/{id}"), allowed: readChild, ok: 200, scoped: true, anon: 303},
+	"GET /children/{id}/history": {req: get("/children/{id}/history"), allowed: readChild, ok: 200, scoped: true, anon: 303},
 	"POST /children/{id}/open-with-reason": {req: form("/children/{id}/open-with-reason", "reason=Called+to+the+child+at+night"),
 		allowed: glass, ok: 303, glass: 1, anon: 303},
 	"GET /children/{id}/share":  {req: get("/children/{id}/share"), allowed: sharers, ok: 200, scoped: true, anon: 303},
@@ -150,7 +157,7 @@ var matrix = map[string]row{
 		return call{"POST", fmt.Sprintf("/access/break-glass/%d/review", newOpening(f, w)), "note=Looked+at%3A+justified", "application/x-www-form-urlencoded"}
 	}, allowed: reviewers, ok: 303, anon: 303},
 
-	"GET /organisation":                  {req: get("/organisation"), allowed: everyone, ok: 200, anon: 303},
+	"GET /organisation":                   {req: get("/organisation"), allowed: everyone, ok: 200, anon: 303},
 	"GET /organisation/teams/{id}":        {req: get("/organisation/teams/4"), allowed: staff, ok: 200, anon: 303},
 	"GET /organisation/people/{id}":       {req: get("/organisation/people/5"), allowed: staff, ok: 200, anon: 303},
 	"GET /organisation/people/{id}/edit":  {req: get("/organisation/people/5/edit"), allowed: staff, ok: 200, anon: 303},
@@ -186,7 +193,7 @@ var matrix = map[string]row{
 	}, allowed: sharers, ok: 204, scoped: true, anon: 401},
 	"POST /api/v1/children/{id}/restrictions": {req: jsonCall("POST", "/api/v1/children/{id}/restrictions",
 		`{"part":"address","allowed_roles":["missing_coordinator"],"reason":"Lives in a refuge"}`), allowed: sharers, ok: 201, scoped: true, anon: 401},
-	"GET /api/v1/access-log": {req: get("/api/v1/access-log"), allowed: auditors, ok: 200, anon: 401},
+	"GET /api/v1/access-log":  {req: get("/api/v1/access-log"), allowed: auditors, ok: 200, anon: 401},
 	"GET /api/v1/break-glass": {req: get("/api/v1/break-glass"), allowed: reviewers, ok: 200, anon: 401},
 	"POST /api/v1/break-glass/{id}/review": {req: func(f *fixture, w *who, c int64) call {
 		return call{"POST", fmt.Sprintf("/api/v1/break-glass/%d/review", newOpening(f, w)), `{"note":"Justified"}`, "application/json"}
@@ -241,6 +248,9 @@ func matrixUsers(t *testing.T, f *fixture) []*who {
 func expected(r row, w *who, inScope bool) int {
 	if r.public {
 		return r.ok
+	}
+	if r.factor != 0 && (w.role == vigil.RoleAdministrator || w.role == vigil.RolePartner) {
+		return r.factor
 	}
 	if !slices.Contains(r.allowed, w.role) {
 		return 403

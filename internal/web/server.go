@@ -144,6 +144,8 @@ func (s *Server) routesSetup() {
 	s.handle("POST /sign-out/everywhere", s.signOutEverywhere)
 	s.handle("GET /signed-out", s.signedOutPage)
 	s.handle("GET /account", s.accountPage)
+	s.handle("GET /account/second-factor", s.accountFactorPage)
+	s.handle("POST /account/second-factor", s.accountFactor)
 	s.handle("GET /children", s.childrenPage)
 	s.handle("GET /children/{id}", s.childPage)
 	s.handle("GET /children/{id}/history", s.childHistoryPage)

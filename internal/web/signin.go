@@ -146,6 +146,9 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) {
 
 // enrolData is the second-factor set-up page.
 type enrolData struct {
+	// Action is where the form posts: the sign-in step, or the account
+	// page for someone choosing to add a second factor.
+	Action string
 	Secret string       // grouped in fours for typing
 	QR     template.URL // a data: URL of the otpauth QR code, made here (safe: our own base64 PNG)
 }
@@ -155,7 +158,7 @@ func (s *Server) enrolment(r *http.Request, token string) (*enrolData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &enrolData{}
+	d := &enrolData{Action: "/sign-in/set-up"}
 	for i := 0; i < len(e.Secret); i += 4 {
 		d.Secret += e.Secret[i:min(i+4, len(e.Secret))] + " "
 	}
@@ -243,4 +246,55 @@ func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
 func (s *Server) signedOutPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "signed-out", &Page{Title: "You have signed out",
 		Data: r.URL.Query().Get("everywhere") == "1"})
+}
+
+// accountFactorPage lets a signed-in user without a second factor set one
+// up by choice.
+func (s *Server) accountFactorPage(w http.ResponseWriter, r *http.Request) {
+	token, ok := s.fullToken(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.enrolment(r, token)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Action = "/account/second-factor"
+	s.render(w, r, http.StatusOK, "sign-in-set-up", &Page{Title: "Set up your second factor", Data: d})
+}
+
+func (s *Server) accountFactor(w http.ResponseWriter, r *http.Request) {
+	token, ok := s.fullToken(w, r)
+	if !ok {
+		return
+	}
+	in, err := s.svc.Sessions.CompleteEnrolment(r.Context(), token, strings.TrimSpace(r.PostFormValue("code")))
+	if err != nil {
+		if vigil.ErrorCode(err) != vigil.EUNAUTHENTICATED && vigil.ErrorCode(err) != vigil.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		d, derr := s.enrolment(r, token)
+		if derr != nil {
+			s.pageError(w, r, derr)
+			return
+		}
+		d.Action = "/account/second-factor"
+		s.render(w, r, http.StatusUnauthorized, "sign-in-set-up", &Page{Title: "Set up your second factor", Data: d,
+			Errors: []vigil.FieldError{{Field: "code", Message: vigil.ErrorMessage(err)}}})
+		return
+	}
+	s.setSession(w, r, in.Token)
+	http.Redirect(w, r, "/account?second-factor=1", http.StatusSeeOther)
+}
+
+// fullToken returns the session token of a signed-in user.
+func (s *Server) fullToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	c, err := r.Cookie(s.sessionCookie(r))
+	if vigil.PrincipalFrom(r.Context()) == nil || err != nil {
+		s.pageError(w, r, vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue"))
+		return "", false
+	}
+	return c.Value, true
 }
