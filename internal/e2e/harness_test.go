@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/vigilcp/vigil/internal/app"
 	"github.com/vigilcp/vigil/internal/password"
