@@ -87,14 +87,6 @@ func (tx *Tx) userWhere(ctx context.Context, cond string, arg any) (userRow, err
 	return u, tx.withRoles(ctx, u.User)
 }
 
-func (tx *Tx) userByUsername(ctx context.Context, username string) (*vigil.User, error) {
-	u, err := tx.userWhere(ctx, "u.username = $1", username)
-	if vigil.ErrorCode(err) == vigil.ENOTFOUND {
-		return nil, vigil.Errorf(vigil.ENOTFOUND, "There is no user called %q", username)
-	}
-	return u.User, err
-}
-
 // principal builds the principal of a user: the system account holds every
 // role across the force; everyone else what they were granted.
 func principalOf(u userRow, via string) *vigil.Principal {
