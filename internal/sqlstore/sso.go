@@ -51,7 +51,7 @@ func clip(s string, n int) string {
 // signed in as anyone: the identity's email (or subject) as the username
 // tried, from the request's origin.
 func ssoContext(ctx context.Context, id vigil.SSOIdentity) context.Context {
-	name := id.Email
+	name := strings.ToLower(id.Email)
 	if name == "" && id.Subject != "" {
 		name = "sso:" + id.Subject
 	}
