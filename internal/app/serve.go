@@ -64,6 +64,8 @@ type ServeConfig struct {
 	// DemoPassword, when set with Demo, is the demo accounts' password
 	// instead of a fresh random one (tests).
 	DemoPassword string
+	// SSO, when set, offers single sign-on with an OpenID Connect provider.
+	SSO *SSOConfig
 }
 
 // Open opens and migrates the database named by url with production
@@ -98,6 +100,13 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 			return fmt.Errorf("cannot load the TLS certificate and key: %v", err)
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var sso *web.OIDC
+	if cfg.SSO != nil {
+		var err error
+		if sso, err = NewSSO(ctx, *cfg.SSO); err != nil {
+			return err
+		}
 	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
@@ -141,8 +150,9 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
-		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db), Health: db}
-	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version}
+		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db), Health: db,
+		SSO: sqlstore.NewSSOService(db)}
+	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version, OIDC: sso}
 	srv, err := web.New(wcfg, svc, log, reg)
 	if err != nil {
 		return err

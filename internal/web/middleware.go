@@ -147,9 +147,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // children are never cached by browsers or proxies: no-store, unless a
 // handler (assets) says otherwise.
 func (s *Server) secure(next http.Handler) http.Handler {
+	csp := s.contentSecurityPolicy()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")

@@ -37,6 +37,8 @@ type Services struct {
 	Children   vigil.ChildService
 	AccessLog  vigil.AccessLogService
 	BreakGlass vigil.BreakGlassService
+	// SSO is single sign-on; needed only when Config.OIDC is set.
+	SSO vigil.SSOService
 	// Health reports whether the database answers and is migrated.
 	Health Health
 }
@@ -140,6 +142,8 @@ func (s *Server) routesSetup() {
 	s.handle("POST /sign-in/code", s.code)
 	s.handle("GET /sign-in/set-up", s.setUpPage)
 	s.handle("POST /sign-in/set-up", s.setUp)
+	s.handle("POST /sign-in/sso", s.ssoStart)
+	s.handle("GET /sign-in/sso/callback", s.ssoCallback)
 	s.handle("POST /sign-out", s.signOut)
 	s.handle("POST /sign-out/everywhere", s.signOutEverywhere)
 	s.handle("GET /signed-out", s.signedOutPage)
