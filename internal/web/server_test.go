@@ -305,7 +305,7 @@ func TestSignInRedirectsOnlyOnSite(t *testing.T) {
 		"/organisation":        "/organisation",
 		"https://evil.example": "/",
 		"//evil.example/x":     "/",
-		"/\\evil.example":     "/",
+		"/\\evil.example":      "/",
 		"/sign-out":            "/",
 		"":                     "/",
 	} {
