@@ -91,6 +91,9 @@ type personData struct {
 	Agency *vigil.Agency
 	Ranks  []vigil.Rank
 	Saved  bool
+	// History is the person's changes, on the person page only.
+	History []timelineEntry
+	org     *vigil.Organisation
 }
 
 func (s *Server) loadPerson(r *http.Request) (*personData, error) {
@@ -106,7 +109,7 @@ func (s *Server) loadPerson(r *http.Request) (*personData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &personData{Person: p, Ranks: vigil.Ranks}
+	d := &personData{Person: p, Ranks: vigil.Ranks, org: org}
 	for i := range org.Teams {
 		if org.Teams[i].ID == p.TeamID {
 			d.Team = &org.Teams[i]
@@ -127,6 +130,12 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Saved = r.URL.Query().Get("saved") == "1"
+	changes, err := s.svc.Org.PersonHistory(r.Context(), d.Person.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.History = timeline(changes, personHistory(namesOf(d.org)))
 	s.render(w, r, http.StatusOK, "person", &Page{Title: d.Person.FullName(), Data: d})
 }
 
