@@ -159,6 +159,14 @@ func (s *Server) routesSetup() {
 	s.handle("POST /api/v1/people", s.apiCreatePerson)
 	s.handle("GET /api/v1/people/{id}", s.apiPerson)
 	s.handle("PUT /api/v1/people/{id}", s.apiUpdatePerson)
+	s.handle("GET /api/v1/users", s.apiUsers)
+	s.handle("GET /api/v1/users/{id}", s.apiUser)
+	s.handle("PUT /api/v1/users/{id}/access", s.apiUserAccess)
+	s.handle("POST /api/v1/teams", s.apiCreateTeam)
+	s.handle("PUT /api/v1/teams/{id}", s.apiUpdateTeam)
+	s.handle("GET /api/v1/agencies/{id}", s.apiAgency)
+	s.handle("POST /api/v1/agencies", s.apiCreateAgency)
+	s.handle("PUT /api/v1/agencies/{id}", s.apiUpdateAgency)
 
 	s.handle("/", s.notFound)
 }
