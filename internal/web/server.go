@@ -150,6 +150,17 @@ func (s *Server) routesSetup() {
 	s.handle("GET /organisation/people/{id}/edit", s.personEditPage)
 	s.handle("POST /organisation/people/{id}/edit", s.personEdit)
 
+	// Administration.
+	s.handle("GET /admin/users", s.adminUsersPage)
+	s.handle("GET /admin/users/new", s.adminNewUserPage)
+	s.handle("POST /admin/users/new", s.adminNewUser)
+	s.handle("GET /admin/users/{id}", s.adminUserPage)
+	s.handle("POST /admin/users/{id}/access", s.adminUserAccess)
+	s.handle("GET /admin/users/{id}/disable", s.adminUserConfirmPage("disable"))
+	s.handle("POST /admin/users/{id}/disable", s.adminUserChange("disable"))
+	s.handle("GET /admin/users/{id}/reset-second-factor", s.adminUserConfirmPage("reset-second-factor"))
+	s.handle("POST /admin/users/{id}/reset-second-factor", s.adminUserChange("reset-second-factor"))
+
 	// API.
 	s.handle("GET /api/v1/openapi.json", s.openAPI)
 	s.handle("GET /api/v1/me", s.apiMe)
