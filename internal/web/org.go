@@ -23,6 +23,8 @@ func pathID(r *http.Request) (int64, error) {
 type area struct {
 	Name  string
 	Teams []vigil.Team
+	// Admin says the reader may change teams, so each has a change link.
+	Admin bool
 }
 
 func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
@@ -48,11 +50,22 @@ func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	areas = append(areas, force)
+	admin := vigil.PrincipalFrom(r.Context()).Has(vigil.ActionUpdate, vigil.KindOrganisation)
+	for i := range areas {
+		areas[i].Admin = admin
+	}
+	saved := r.URL.Query().Get("saved")
+	if saved != "team" && saved != "agency" {
+		saved = ""
+	}
 	s.render(w, r, http.StatusOK, "organisation", &Page{Title: org.Force.Name,
 		Data: struct {
 			Org   *vigil.Organisation
 			Areas []area
-		}{org, areas}})
+			Admin bool
+			// Saved names what an administrator just saved: "team" or "agency".
+			Saved string
+		}{org, areas, admin, saved}})
 }
 
 func (s *Server) teamPage(w http.ResponseWriter, r *http.Request) {

@@ -160,6 +160,14 @@ func (s *Server) routesSetup() {
 	s.handle("POST /admin/users/{id}/disable", s.adminUserChange("disable"))
 	s.handle("GET /admin/users/{id}/reset-second-factor", s.adminUserConfirmPage("reset-second-factor"))
 	s.handle("POST /admin/users/{id}/reset-second-factor", s.adminUserChange("reset-second-factor"))
+	s.handle("GET /admin/teams/new", s.adminNewTeamPage)
+	s.handle("POST /admin/teams/new", s.adminNewTeam)
+	s.handle("GET /admin/teams/{id}/edit", s.adminEditTeamPage)
+	s.handle("POST /admin/teams/{id}/edit", s.adminEditTeam)
+	s.handle("GET /admin/agencies/new", s.adminNewAgencyPage)
+	s.handle("POST /admin/agencies/new", s.adminNewAgency)
+	s.handle("GET /admin/agencies/{id}/edit", s.adminEditAgencyPage)
+	s.handle("POST /admin/agencies/{id}/edit", s.adminEditAgency)
 
 	// API.
 	s.handle("GET /api/v1/openapi.json", s.openAPI)
