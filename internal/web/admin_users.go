@@ -241,10 +241,13 @@ func (s *Server) loadUser(r *http.Request) (*userFormData, error) {
 	}
 	if u.SupervisorID != 0 {
 		d.SupervisorName = users[u.SupervisorID]
-		if d.SupervisorName == "" { // disabled, or beyond the first page
+		if d.SupervisorName == "" {
+			// Disabled, or beyond the first page: offer them still, so
+			// that saving other changes does not drop the supervisor.
 			if su, err := s.svc.Users.User(r.Context(), u.SupervisorID); err == nil {
 				d.SupervisorName = accountLabel(*su)
 				users[su.ID] = d.SupervisorName
+				d.Supervisors = append(d.Supervisors, *su)
 			}
 		}
 	}

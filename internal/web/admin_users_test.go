@@ -366,3 +366,25 @@ func TestAdminDisableAndResetSecondFactor(t *testing.T) {
 		t.Error("a disabled account signed in")
 	}
 }
+
+// TestAdminKeepsDisabledSupervisor: an account whose supervisor has been
+// disabled still shows and offers that supervisor, so that saving a
+// change to its roles does not silently drop them.
+func TestAdminKeepsDisabledSupervisor(t *testing.T) {
+	f := newFixture(t)
+	if err := sqlstore.NewUserService(f.db).DisableUser(vigiltest.AsSystem(t, f.db), "gold.chair"); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client("admin")
+	id := f.org.UserID("missing.marlcombe")
+	_, body := f.do(c, "GET", "/admin/users/"+itoa(id), nil)
+	gold := itoa(f.org.UserID("gold.chair"))
+	if len(elements(selectIn(body, "supervisor_id"), "option", map[string]string{"value": gold, "selected": ""})) != 1 {
+		t.Fatal("the disabled supervisor is not the chosen option")
+	}
+	resp, _ := f.post(c, "/admin/users/"+itoa(id)+"/access", url.Values{"roles": {"missing_coordinator", "call_handler"},
+		"scope": {"lpa"}, "supervisor_id": {gold}, "version": {"1"}})
+	if u := f.user(c, id); resp.StatusCode != http.StatusSeeOther || u.SupervisorID != f.org.UserID("gold.chair") {
+		t.Errorf("after saving: %s, supervisor %d", resp.Status, u.SupervisorID)
+	}
+}
