@@ -171,6 +171,9 @@ func (s *OrgService) People(ctx context.Context, f vigil.PersonFilter) (vigil.Pa
 	if f.LPAID != 0 {
 		where = append(where, "team_id IN (SELECT id FROM teams WHERE lpa_id = "+arg(f.LPAID)+")")
 	}
+	if f.WithoutAccount {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM users u WHERE u.person_id = people.id)")
+	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
 		p := arg(likePrefix(q))
 		where = append(where, "(lower(given_name) LIKE "+p+" ESCAPE '\\' OR lower(family_name) LIKE "+p+
@@ -331,6 +334,11 @@ func (s *OrgService) UpdatePerson(ctx context.Context, p vigil.Person) (*vigil.P
 		if err != nil {
 			return err
 		}
+		if tx.who != nil && tx.who.PersonID != 0 && tx.who.PersonID == cur.ID && (p.TeamID != cur.TeamID || p.AgencyID != cur.AgencyID) {
+			tx.denied = append(tx.denied, tx.entry(vigil.ActionUpdate, vigil.KindPerson, []int64{cur.ID}, vigil.OutcomeDenied,
+				"own team or agency"))
+			return vigil.Errorf(vigil.EFORBIDDEN, "You cannot change your own team or agency")
+		}
 		if cur.Version != p.Version {
 			return staleVersion("person")
 		}
@@ -380,4 +388,272 @@ func personFields(p *vigil.Person) map[string]string {
 		"rank": string(p.Rank), "role": p.Role, "team_id": idText(p.TeamID), "agency_id": idText(p.AgencyID),
 		"email": p.Email, "active": boolText(p.Active),
 	}
+}
+
+// PersonHistory implements vigil.OrgService.
+func (s *OrgService) PersonHistory(ctx context.Context, id int64) ([]vigil.Change, error) {
+	var out []vigil.Change
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionRead, vigil.KindPerson); err != nil {
+			return err
+		}
+		if !tx.exists(ctx, "SELECT 1 FROM people WHERE id = $1", id) {
+			return notFound("Person")
+		}
+		var err error
+		if out, err = tx.historyOf(ctx, vigil.KindPerson, id); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionRead, vigil.KindPerson, []int64{id}, vigil.OutcomeOK, "history")
+		return nil
+	})
+	return out, err
+}
+
+func (tx *Tx) team(ctx context.Context, id int64) (*vigil.Team, error) {
+	t, err := scanTeam(tx.QueryRowContext(ctx, teamSelect+" WHERE t.id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Team")
+	}
+	return t, err
+}
+
+const agencyCols = "id, force_id, code, name, kind, " + stampCols
+
+func scanAgency(row scanner) (*vigil.Agency, error) {
+	var a vigil.Agency
+	if err := row.Scan(append([]any{&a.ID, &a.ForceID, &a.Code, &a.Name, &a.Kind}, stampDest(&a.Stamp)...)...); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func (tx *Tx) agency(ctx context.Context, id int64) (*vigil.Agency, error) {
+	a, err := scanAgency(tx.QueryRowContext(ctx, "SELECT "+agencyCols+" FROM agencies WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("Partner agency")
+	}
+	return a, err
+}
+
+// Agency implements vigil.OrgService.
+func (s *OrgService) Agency(ctx context.Context, id int64) (*vigil.Agency, error) {
+	var a *vigil.Agency
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		if err := vigil.Require(ctx, vigil.ActionRead, vigil.KindOrganisation); err != nil {
+			return err
+		}
+		var err error
+		a, err = tx.agency(ctx, id)
+		return err
+	})
+	return a, err
+}
+
+// fieldsOf copies a validation error's field errors into v, so that rule
+// and database checks are reported together.
+func fieldsOf(v *vigil.Validation, err error) {
+	for _, f := range vigil.ErrorFields(err) {
+		v.Add(f.Field, "%s", f.Message)
+	}
+}
+
+// checkTeam checks a team's fields, that its LPA exists and that no other
+// team of the force has its code.
+func (tx *Tx) checkTeam(ctx context.Context, t vigil.Team, forceID int64) error {
+	var v vigil.Validation
+	fieldsOf(&v, t.Validate())
+	if t.LPAID > 0 && !tx.exists(ctx, "SELECT 1 FROM lpas WHERE id = $1", t.LPAID) {
+		v.Add("lpa_id", "Select a local policing area from the list")
+	}
+	if !v.Has("code") && tx.exists(ctx, "SELECT 1 FROM teams WHERE force_id = $1 AND code = $2 AND id <> $3", forceID, t.Code, t.ID) {
+		v.Add("code", "The code %s is already used by another team", t.Code)
+	}
+	return v.Err()
+}
+
+func normaliseTeam(t *vigil.Team) {
+	t.Name = strings.TrimSpace(t.Name)
+	t.Code = strings.ToUpper(strings.TrimSpace(t.Code))
+}
+
+// teamFields are a team's recorded fields, for the change history.
+func teamFields(t *vigil.Team) map[string]string {
+	return map[string]string{"code": t.Code, "name": t.Name, "kind": string(t.Kind), "lpa_id": idText(t.LPAID)}
+}
+
+// CreateTeam implements vigil.OrgService.
+func (s *OrgService) CreateTeam(ctx context.Context, t vigil.Team) (*vigil.Team, error) {
+	normaliseTeam(&t)
+	t.ID = 0
+	var out *vigil.Team
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionCreate, vigil.KindOrganisation); err != nil {
+			return err
+		}
+		f, err := tx.force(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.checkTeam(ctx, t, f.ID); err != nil {
+			return err
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO teams (force_id, lpa_id, code, name, kind, created_at, created_by,
+			updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $7) RETURNING id`,
+			f.ID, nullIfZero(t.LPAID), t.Code, t.Name, string(t.Kind), instant(tx.now), nullIfZero(tx.UserID())).Scan(&id); err != nil {
+			return err
+		}
+		if out, err = tx.team(ctx, id); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionCreate, vigil.KindTeam, []int64{id}, vigil.OutcomeOK, "")
+		return tx.history(ctx, vigil.KindTeam, id, "create", nil, teamFields(out))
+	})
+	return out, err
+}
+
+// UpdateTeam implements vigil.OrgService.
+func (s *OrgService) UpdateTeam(ctx context.Context, t vigil.Team) (*vigil.Team, error) {
+	normaliseTeam(&t)
+	var out *vigil.Team
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindOrganisation); err != nil {
+			return err
+		}
+		cur, err := tx.team(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != t.Version {
+			return staleVersion("team")
+		}
+		if err := tx.checkTeam(ctx, t, cur.ForceID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE teams SET lpa_id = $1, code = $2, name = $3, kind = $4, updated_at = $5,
+			updated_by = $6, version = version + 1 WHERE id = $7 AND version = $8`,
+			nullIfZero(t.LPAID), t.Code, t.Name, string(t.Kind), instant(tx.now), nullIfZero(tx.UserID()), t.ID, t.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return staleVersion("team")
+		}
+		if out, err = tx.team(ctx, t.ID); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionUpdate, vigil.KindTeam, []int64{t.ID}, vigil.OutcomeOK, "")
+		return tx.history(ctx, vigil.KindTeam, t.ID, "update", teamFields(cur), teamFields(out))
+	})
+	return out, err
+}
+
+// checkAgency checks an agency's fields and that no other agency of the
+// force has its code.
+func (tx *Tx) checkAgency(ctx context.Context, a vigil.Agency, forceID int64) error {
+	var v vigil.Validation
+	fieldsOf(&v, a.Validate())
+	if !v.Has("code") && tx.exists(ctx, "SELECT 1 FROM agencies WHERE force_id = $1 AND code = $2 AND id <> $3", forceID, a.Code, a.ID) {
+		v.Add("code", "The code %s is already used by another agency", a.Code)
+	}
+	return v.Err()
+}
+
+func normaliseAgency(a *vigil.Agency) {
+	a.Name = strings.TrimSpace(a.Name)
+	a.Code = strings.ToUpper(strings.TrimSpace(a.Code))
+}
+
+// agencyFields are an agency's recorded fields, for the change history.
+func agencyFields(a *vigil.Agency) map[string]string {
+	return map[string]string{"code": a.Code, "name": a.Name, "kind": string(a.Kind)}
+}
+
+// CreateAgency implements vigil.OrgService.
+func (s *OrgService) CreateAgency(ctx context.Context, a vigil.Agency) (*vigil.Agency, error) {
+	normaliseAgency(&a)
+	a.ID = 0
+	var out *vigil.Agency
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionCreate, vigil.KindOrganisation); err != nil {
+			return err
+		}
+		f, err := tx.force(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.checkAgency(ctx, a, f.ID); err != nil {
+			return err
+		}
+		out, err = scanAgency(tx.QueryRowContext(ctx, `INSERT INTO agencies (force_id, code, name, kind, created_at, created_by,
+			updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $5, $6) RETURNING `+agencyCols,
+			f.ID, a.Code, a.Name, string(a.Kind), instant(tx.now), nullIfZero(tx.UserID())))
+		if err != nil {
+			return err
+		}
+		tx.log(vigil.ActionCreate, vigil.KindAgency, []int64{out.ID}, vigil.OutcomeOK, "")
+		return tx.history(ctx, vigil.KindAgency, out.ID, "create", nil, agencyFields(out))
+	})
+	return out, err
+}
+
+// UpdateAgency implements vigil.OrgService.
+func (s *OrgService) UpdateAgency(ctx context.Context, a vigil.Agency) (*vigil.Agency, error) {
+	normaliseAgency(&a)
+	var out *vigil.Agency
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindOrganisation); err != nil {
+			return err
+		}
+		cur, err := tx.agency(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != a.Version {
+			return staleVersion("agency")
+		}
+		if err := tx.checkAgency(ctx, a, cur.ForceID); err != nil {
+			return err
+		}
+		out, err = scanAgency(tx.QueryRowContext(ctx, `UPDATE agencies SET code = $1, name = $2, kind = $3, updated_at = $4,
+			updated_by = $5, version = version + 1 WHERE id = $6 AND version = $7 RETURNING `+agencyCols,
+			a.Code, a.Name, string(a.Kind), instant(tx.now), nullIfZero(tx.UserID()), a.ID, a.Version))
+		if errors.Is(err, sql.ErrNoRows) {
+			return staleVersion("agency")
+		}
+		if err != nil {
+			return err
+		}
+		tx.log(vigil.ActionUpdate, vigil.KindAgency, []int64{a.ID}, vigil.OutcomeOK, "")
+		return tx.history(ctx, vigil.KindAgency, a.ID, "update", agencyFields(cur), agencyFields(out))
+	})
+	return out, err
+}
+
+// orgHistory reads the changes made to a team or an agency.
+func (s *OrgService) orgHistory(ctx context.Context, kind vigil.RecordKind, table, what string, id int64) ([]vigil.Change, error) {
+	var out []vigil.Change
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		if err := vigil.Require(ctx, vigil.ActionRead, vigil.KindOrganisation); err != nil {
+			return err
+		}
+		if !tx.exists(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id) {
+			return notFound(what)
+		}
+		var err error
+		out, err = tx.historyOf(ctx, kind, id)
+		return err
+	})
+	return out, err
+}
+
+// TeamHistory implements vigil.OrgService.
+func (s *OrgService) TeamHistory(ctx context.Context, id int64) ([]vigil.Change, error) {
+	return s.orgHistory(ctx, vigil.KindTeam, "teams", "Team", id)
+}
+
+// AgencyHistory implements vigil.OrgService.
+func (s *OrgService) AgencyHistory(ctx context.Context, id int64) ([]vigil.Change, error) {
+	return s.orgHistory(ctx, vigil.KindAgency, "agencies", "Partner agency", id)
 }

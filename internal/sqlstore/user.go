@@ -87,6 +87,14 @@ func (tx *Tx) userWhere(ctx context.Context, cond string, arg any) (userRow, err
 	return u, tx.withRoles(ctx, u.User)
 }
 
+func (tx *Tx) userByUsername(ctx context.Context, username string) (*vigil.User, error) {
+	u, err := tx.userWhere(ctx, "u.username = $1", username)
+	if vigil.ErrorCode(err) == vigil.ENOTFOUND {
+		return nil, vigil.Errorf(vigil.ENOTFOUND, "There is no user called %q", username)
+	}
+	return u.User, err
+}
+
 // principal builds the principal of a user: the system account holds every
 // role across the force; everyone else what they were granted.
 func principalOf(u userRow, via string) *vigil.Principal {
@@ -159,11 +167,10 @@ func (s *UserService) CreateUser(ctx context.Context, nu vigil.NewUser) (*vigil.
 			nu.Scope = vigil.ScopeAgency
 		}
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
+	// Problems with the fields are reported together with the grant
+	// rules' below, so that a form shows every one at once.
 	var hash any
-	if nu.Password != "" {
+	if nu.Password != "" && v.Err() == nil {
 		h, err := s.db.hasher.Hash(nu.Password)
 		if err != nil {
 			return nil, err
@@ -176,12 +183,14 @@ func (s *UserService) CreateUser(ctx context.Context, nu vigil.NewUser) (*vigil.
 			return err
 		}
 		if err := vigil.CanGrant(tx.who, 0, nu.Roles, nu.Scope); err != nil {
-			if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
-				tx.denied = append(tx.denied, tx.entry(vigil.ActionGrant, vigil.KindUser, nil, vigil.OutcomeDenied, vigil.ErrorMessage(err)))
+			if vigil.ErrorCode(err) != vigil.EINVALID {
+				if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+					tx.denied = append(tx.denied, tx.entry(vigil.ActionGrant, vigil.KindUser, nil, vigil.OutcomeDenied, vigil.ErrorMessage(err)))
+				}
+				return err
 			}
-			return err
+			fieldsOf(&v, err)
 		}
-		var v vigil.Validation
 		if tx.exists(ctx, "SELECT 1 FROM users WHERE username = $1", nu.Username) {
 			v.Add("username", "The username %q is already taken", nu.Username)
 		}
@@ -387,18 +396,15 @@ func (s *UserService) changeAccount(ctx context.Context, username, action string
 		if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindUser); err != nil {
 			return err
 		}
-		r, err := tx.userWhere(ctx, "u.username = $1", username)
-		if vigil.ErrorCode(err) == vigil.ENOTFOUND {
-			return vigil.Errorf(vigil.ENOTFOUND, "There is no user called %q", username)
-		}
+		r, err := tx.userByUsername(ctx, username)
 		if err != nil {
 			return err
 		}
 		if r.Username == "system" {
 			return vigil.Errorf(vigil.EINVALID, "The system account cannot sign in and cannot be changed")
 		}
-		before := userFields(r.User)
-		if err := change(tx, r.User); err != nil {
+		before := userFields(r)
+		if err := change(tx, r); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET updated_at = $1, updated_by = $2, version = version + 1 WHERE id = $3",

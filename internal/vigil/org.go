@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"regexp"
 	"strings"
 )
 
@@ -92,6 +93,46 @@ type Team struct {
 	Stamp
 }
 
+// KindTeam and KindAgency name teams and partner agencies in the access log
+// and the change history, so that team 3 and agency 3 are told apart.
+// Permission to read or change either is checked on KindOrganisation.
+const (
+	KindTeam   RecordKind = "team"
+	KindAgency RecordKind = "agency"
+)
+
+// orgCodePattern is a team's or agency's short code: capital letters,
+// digits and hyphens, starting with a letter or digit ("ASH-MISP").
+var orgCodePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{0,19}$`)
+
+// validateNameAndCode checks the name and code every unit of the
+// organisation has.
+func validateNameAndCode(v *Validation, name, code string) {
+	if strings.TrimSpace(name) == "" {
+		v.Add("name", "Enter a name")
+	} else if len(name) > 200 {
+		v.Add("name", "Name must be 200 characters or fewer")
+	}
+	if strings.TrimSpace(code) == "" {
+		v.Add("code", "Enter a code")
+	} else if !orgCodePattern.MatchString(code) {
+		v.Add("code", "Code must be 1 to 20 capital letters, digits and hyphens, like ASH-MISP")
+	}
+}
+
+// Validate checks a team's fields, collecting every problem.
+func (t Team) Validate() error {
+	var v Validation
+	validateNameAndCode(&v, t.Name, t.Code)
+	if !t.Kind.Valid() {
+		v.Add("kind", "Select what the team does")
+	}
+	if t.LPAID < 0 {
+		v.Add("lpa_id", "Select a local policing area from the list")
+	}
+	return v.Err()
+}
+
 // AgencyKind is the kind of partner agency.
 type AgencyKind string
 
@@ -135,6 +176,19 @@ type Agency struct {
 	Kind    AgencyKind `json:"kind"`
 	Stamp
 }
+
+// Validate checks a partner agency's fields, collecting every problem.
+func (a Agency) Validate() error {
+	var v Validation
+	validateNameAndCode(&v, a.Name, a.Code)
+	if !a.Kind.Valid() {
+		v.Add("kind", "Select the kind of agency")
+	}
+	return v.Err()
+}
+
+// AgencyKinds lists every agency kind, in the order forms offer them.
+var AgencyKinds = []AgencyKind{AgencyChildrensSocialCare, AgencyHealth, AgencyEducation, AgencyOther}
 
 // Rank is a police rank, or a police staff or partner grade.
 type Rank string
@@ -278,6 +332,8 @@ type PersonFilter struct {
 	LPAID    int64
 	// Query matches the start of a given or family name, or a collar number.
 	Query string
+	// WithoutAccount keeps only people who have no user account yet.
+	WithoutAccount bool
 	PageRequest
 }
 
@@ -305,5 +361,25 @@ type OrgService interface {
 	CreatePerson(ctx context.Context, p Person) (*Person, error)
 	// UpdatePerson changes a person. p.Version must be the version the
 	// change was based on; a stale version is refused with ECONFLICT.
+	// Nobody may change their own team or agency.
 	UpdatePerson(ctx context.Context, p Person) (*Person, error)
+	// PersonHistory returns the changes made to a person, newest first.
+	PersonHistory(ctx context.Context, id int64) ([]Change, error)
+
+	// Agency returns one partner agency.
+	Agency(ctx context.Context, id int64) (*Agency, error)
+	// CreateTeam adds a team (administrators only) and returns it as stored.
+	CreateTeam(ctx context.Context, t Team) (*Team, error)
+	// UpdateTeam changes a team's code, name, kind and LPA. t.Version must
+	// be the version the change was based on; a stale one is ECONFLICT.
+	UpdateTeam(ctx context.Context, t Team) (*Team, error)
+	// TeamHistory returns the changes made to a team, newest first.
+	TeamHistory(ctx context.Context, id int64) ([]Change, error)
+	// CreateAgency adds a partner agency (administrators only).
+	CreateAgency(ctx context.Context, a Agency) (*Agency, error)
+	// UpdateAgency changes an agency's code, name and kind, based on
+	// a.Version like UpdateTeam.
+	UpdateAgency(ctx context.Context, a Agency) (*Agency, error)
+	// AgencyHistory returns the changes made to an agency, newest first.
+	AgencyHistory(ctx context.Context, id int64) ([]Change, error)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +49,7 @@ type childData struct {
 	Bases    []string
 	Parts    []string
 	Roles    []vigil.Role
-	History  []vigil.Change
+	History  []timelineEntry
 	Shared   bool // a share was just made
 	Opened   bool // opened with a reason just now
 }
@@ -112,7 +111,7 @@ func (s *Server) childHistoryPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d.History = h
+	d.History = timeline(h, childHistory)
 	s.render(w, r, http.StatusOK, "child-history", &Page{Title: "History: " + d.Child.FullName(), Data: d})
 }
 
@@ -259,7 +258,3 @@ func (s *Server) restrict(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/children/"+strconv.FormatInt(d.Child.ID, 10), http.StatusSeeOther)
 }
-
-// Checked reports whether a form value is among those submitted, for
-// checkboxes and radios.
-func (p *Page) Checked(name, value string) bool { return slices.Contains(p.Form[name], value) }

@@ -203,7 +203,134 @@ var matrix = map[string]row{
 		return call{"POST", fmt.Sprintf("/api/v1/break-glass/%d/review", newOpening(f, w)), `{"note":"Justified"}`, "application/json"}
 	}, allowed: reviewers, ok: 204, anon: 401},
 
+	"GET /admin/users":                          {req: get("/admin/users"), allowed: userReaders, ok: 200, anon: 303},
+	"GET /admin/users/new":                      {req: get("/admin/users/new"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/users/new":                     {req: newUserForm, allowed: admins, ok: 200, anon: 303},
+	"GET /admin/users/{id}":                     {req: get("/admin/users/2"), allowed: userReaders, ok: 200, anon: 303},
+	"POST /admin/users/{id}/access":             {req: accessForm, allowed: admins, ok: 303, anon: 303},
+	"GET /admin/users/{id}/disable":             {req: get("/admin/users/2/disable"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/users/{id}/disable":            {req: throwaway("/admin/users/%d/disable"), allowed: admins, ok: 303, anon: 303},
+	"GET /admin/users/{id}/reset-second-factor": {req: get("/admin/users/2/reset-second-factor"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/users/{id}/reset-second-factor": {req: throwaway("/admin/users/%d/reset-second-factor"), allowed: admins, ok: 303,
+		anon: 303},
+	"GET /admin/teams/new":           {req: get("/admin/teams/new"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/teams/new":          {req: uniqueForm("/admin/teams/new", "name=Night+Team+%[1]d&code=NT%[1]d&kind=response&lpa_id=1"), allowed: admins, ok: 303, anon: 303},
+	"GET /admin/teams/{id}/edit":     {req: get("/admin/teams/4/edit"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/teams/{id}/edit":    {req: teamEdit, allowed: admins, ok: 303, anon: 303},
+	"GET /admin/agencies/new":        {req: get("/admin/agencies/new"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/agencies/new":       {req: uniqueForm("/admin/agencies/new", "name=Youth+Service+%[1]d&code=YS%[1]d&kind=other"), allowed: admins, ok: 303, anon: 303},
+	"GET /admin/agencies/{id}/edit":  {req: get("/admin/agencies/3/edit"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/agencies/{id}/edit": {req: agencyEdit, allowed: admins, ok: 303, anon: 303},
+	"GET /api/v1/users":              {req: get("/api/v1/users"), allowed: userReaders, ok: 200, anon: 401},
+	"GET /api/v1/users/{id}":         {req: get("/api/v1/users/2"), allowed: userReaders, ok: 200, anon: 401},
+	"PUT /api/v1/users/{id}/access":  {req: apiAccess, allowed: admins, ok: 200, anon: 401},
+	"POST /api/v1/teams": {req: uniqueJSON("POST", "/api/v1/teams", `{"name":"Day Team %[1]d","code":"DT%[1]d","kind":"response","lpa_id":2}`),
+		allowed: admins, ok: 201, anon: 401},
+	"PUT /api/v1/teams/{id}":    {req: apiTeamEdit, allowed: admins, ok: 200, anon: 401},
+	"GET /api/v1/agencies/{id}": {req: get("/api/v1/agencies/3"), allowed: everyone, ok: 200, anon: 401},
+	"POST /api/v1/agencies": {req: uniqueJSON("POST", "/api/v1/agencies", `{"name":"Refuge %[1]d","code":"RF%[1]d","kind":"other"}`),
+		allowed: admins, ok: 201, anon: 401},
+	"PUT /api/v1/agencies/{id}": {req: apiAgencyEdit, allowed: admins, ok: 200, anon: 401},
+
 	"/": {req: get("/no/such/thing"), public: true, ok: 404},
+}
+
+// userReaders may look at accounts: administrators, and auditors, whose
+// "what has this user looked at" starts from an account.
+var userReaders = []vigil.Role{vigil.RoleAuditor, vigil.RoleAdministrator}
+
+// serial makes names unique across a test's requests.
+var serial int
+
+func uniqueForm(path, body string) func(*fixture, *who, int64) call {
+	return func(*fixture, *who, int64) call {
+		serial++
+		return call{"POST", path, fmt.Sprintf(body, serial), "application/x-www-form-urlencoded"}
+	}
+}
+
+func uniqueJSON(method, path, body string) func(*fixture, *who, int64) call {
+	return func(*fixture, *who, int64) call {
+		serial++
+		return call{method, path, fmt.Sprintf(body, serial), "application/json"}
+	}
+}
+
+// throwawayUser makes an account, as the system, for a request to change.
+func throwawayUser(f *fixture) *vigil.User {
+	serial++
+	u, err := sqlstore.NewUserService(f.db).CreateUser(vigiltest.AsSystem(f.t, f.db), vigil.NewUser{Username: fmt.Sprintf("throwaway.%d", serial),
+		Password: vigiltest.DemoPassword, Roles: []vigil.Role{vigil.RoleAdministrator}, Scope: vigil.ScopeLPA})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+func throwaway(path string) func(*fixture, *who, int64) call {
+	return func(f *fixture, _ *who, _ int64) call {
+		return call{"POST", fmt.Sprintf(path, throwawayUser(f).ID), "", "application/x-www-form-urlencoded"}
+	}
+}
+
+func newUserForm(*fixture, *who, int64) call {
+	serial++
+	return call{"POST", "/admin/users/new", fmt.Sprintf("username=new.user.%d&roles=administrator&scope=lpa&password=generate", serial),
+		"application/x-www-form-urlencoded"}
+}
+
+// Granting: the matrix administrator holds only the administrator role
+// with LPA scope, so that is what it may give.
+func accessForm(f *fixture, _ *who, _ int64) call {
+	u := throwawayUser(f)
+	return call{"POST", fmt.Sprintf("/admin/users/%d/access", u.ID), fmt.Sprintf("roles=administrator&scope=lpa&version=%d", u.Version),
+		"application/x-www-form-urlencoded"}
+}
+
+func apiAccess(f *fixture, _ *who, _ int64) call {
+	u := throwawayUser(f)
+	return call{"PUT", fmt.Sprintf("/api/v1/users/%d/access", u.ID), fmt.Sprintf(`{"roles":["administrator"],"scope":"lpa","version":%d}`, u.Version),
+		"application/json"}
+}
+
+func team(f *fixture) *vigil.Team {
+	t, err := sqlstore.NewOrgService(f.db).Team(vigiltest.AsSystem(f.t, f.db), 5)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return t
+}
+
+func teamEdit(f *fixture, _ *who, _ int64) call {
+	t := team(f)
+	return call{"POST", "/admin/teams/5/edit", fmt.Sprintf("name=%s&code=%s&kind=%s&lpa_id=%d&version=%d", strings.ReplaceAll(t.Name, " ", "+"),
+		t.Code, t.Kind, t.LPAID, t.Version), "application/x-www-form-urlencoded"}
+}
+
+func apiTeamEdit(f *fixture, _ *who, _ int64) call {
+	t := team(f)
+	return call{"PUT", "/api/v1/teams/5", fmt.Sprintf(`{"name":%q,"code":%q,"kind":%q,"lpa_id":%d,"version":%d}`, t.Name, t.Code, t.Kind, t.LPAID, t.Version),
+		"application/json"}
+}
+
+func agency(f *fixture) *vigil.Agency {
+	a, err := sqlstore.NewOrgService(f.db).Agency(vigiltest.AsSystem(f.t, f.db), 4)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+func agencyEdit(f *fixture, _ *who, _ int64) call {
+	a := agency(f)
+	return call{"POST", "/admin/agencies/4/edit", fmt.Sprintf("name=%s&code=%s&kind=%s&version=%d", strings.ReplaceAll(a.Name, " ", "+"),
+		a.Code, a.Kind, a.Version), "application/x-www-form-urlencoded"}
+}
+
+func apiAgencyEdit(f *fixture, _ *who, _ int64) call {
+	a := agency(f)
+	return call{"PUT", "/api/v1/agencies/4", fmt.Sprintf(`{"name":%q,"code":%q,"kind":%q,"version":%d}`, a.Name, a.Code, a.Kind, a.Version),
+		"application/json"}
 }
 
 // matrixUsers makes one user per role, each with a person of its own:

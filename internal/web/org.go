@@ -23,6 +23,8 @@ func pathID(r *http.Request) (int64, error) {
 type area struct {
 	Name  string
 	Teams []vigil.Team
+	// Admin says the reader may change teams, so each has a change link.
+	Admin bool
 }
 
 func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
@@ -48,11 +50,22 @@ func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	areas = append(areas, force)
+	admin := vigil.PrincipalFrom(r.Context()).Has(vigil.ActionUpdate, vigil.KindOrganisation)
+	for i := range areas {
+		areas[i].Admin = admin
+	}
+	saved := r.URL.Query().Get("saved")
+	if saved != "team" && saved != "agency" {
+		saved = ""
+	}
 	s.render(w, r, http.StatusOK, "organisation", &Page{Title: org.Force.Name,
 		Data: struct {
 			Org   *vigil.Organisation
 			Areas []area
-		}{org, areas}})
+			Admin bool
+			// Saved names what an administrator just saved: "team" or "agency".
+			Saved string
+		}{org, areas, admin, saved}})
 }
 
 func (s *Server) teamPage(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +104,9 @@ type personData struct {
 	Agency *vigil.Agency
 	Ranks  []vigil.Rank
 	Saved  bool
+	// History is the person's changes, on the person page only.
+	History []timelineEntry
+	org     *vigil.Organisation
 }
 
 func (s *Server) loadPerson(r *http.Request) (*personData, error) {
@@ -106,7 +122,7 @@ func (s *Server) loadPerson(r *http.Request) (*personData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &personData{Person: p, Ranks: vigil.Ranks}
+	d := &personData{Person: p, Ranks: vigil.Ranks, org: org}
 	for i := range org.Teams {
 		if org.Teams[i].ID == p.TeamID {
 			d.Team = &org.Teams[i]
@@ -127,6 +143,12 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Saved = r.URL.Query().Get("saved") == "1"
+	changes, err := s.svc.Org.PersonHistory(r.Context(), d.Person.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.History = timeline(changes, personHistory(namesOf(d.org)))
 	s.render(w, r, http.StatusOK, "person", &Page{Title: d.Person.FullName(), Data: d})
 }
 

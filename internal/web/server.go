@@ -168,6 +168,25 @@ func (s *Server) routesSetup() {
 	s.handle("GET /organisation/people/{id}/edit", s.personEditPage)
 	s.handle("POST /organisation/people/{id}/edit", s.personEdit)
 
+	// Administration.
+	s.handle("GET /admin/users", s.adminUsersPage)
+	s.handle("GET /admin/users/new", s.adminNewUserPage)
+	s.handle("POST /admin/users/new", s.adminNewUser)
+	s.handle("GET /admin/users/{id}", s.adminUserPage)
+	s.handle("POST /admin/users/{id}/access", s.adminUserAccess)
+	s.handle("GET /admin/users/{id}/disable", s.adminUserConfirmPage("disable"))
+	s.handle("POST /admin/users/{id}/disable", s.adminUserChange("disable"))
+	s.handle("GET /admin/users/{id}/reset-second-factor", s.adminUserConfirmPage("reset-second-factor"))
+	s.handle("POST /admin/users/{id}/reset-second-factor", s.adminUserChange("reset-second-factor"))
+	s.handle("GET /admin/teams/new", s.adminNewTeamPage)
+	s.handle("POST /admin/teams/new", s.adminNewTeam)
+	s.handle("GET /admin/teams/{id}/edit", s.adminEditTeamPage)
+	s.handle("POST /admin/teams/{id}/edit", s.adminEditTeam)
+	s.handle("GET /admin/agencies/new", s.adminNewAgencyPage)
+	s.handle("POST /admin/agencies/new", s.adminNewAgency)
+	s.handle("GET /admin/agencies/{id}/edit", s.adminEditAgencyPage)
+	s.handle("POST /admin/agencies/{id}/edit", s.adminEditAgency)
+
 	// API.
 	s.handle("GET /api/v1/openapi.json", s.openAPI)
 	s.handle("GET /api/v1/me", s.apiMe)
@@ -188,6 +207,14 @@ func (s *Server) routesSetup() {
 	s.handle("GET /api/v1/access-log", s.apiAccessLog)
 	s.handle("GET /api/v1/break-glass", s.apiOpenings)
 	s.handle("POST /api/v1/break-glass/{id}/review", s.apiReviewOpening)
+	s.handle("GET /api/v1/users", s.apiUsers)
+	s.handle("GET /api/v1/users/{id}", s.apiUser)
+	s.handle("PUT /api/v1/users/{id}/access", s.apiUserAccess)
+	s.handle("POST /api/v1/teams", s.apiCreateTeam)
+	s.handle("PUT /api/v1/teams/{id}", s.apiUpdateTeam)
+	s.handle("GET /api/v1/agencies/{id}", s.apiAgency)
+	s.handle("POST /api/v1/agencies", s.apiCreateAgency)
+	s.handle("PUT /api/v1/agencies/{id}", s.apiUpdateAgency)
 
 	s.handle("/", s.notFound)
 }
