@@ -110,6 +110,9 @@ func (s *BreakGlassService) Review(ctx context.Context, id int64, note string) e
 		if n, _ := res.RowsAffected(); n != 1 {
 			return vigil.Errorf(vigil.ECONFLICT, "This opening has already been reviewed")
 		}
+		if err := tx.freeText(ctx, "break_glass.review_note", "note", id, record, note); err != nil {
+			return err
+		}
 		tx.log(vigil.ActionReview, vigil.KindChild, []int64{record}, vigil.OutcomeOK, "break-glass "+itoa(int(id))+" reviewed: "+note)
 		return nil
 	})

@@ -460,6 +460,9 @@ func (s *ChildService) OpenWithReason(ctx context.Context, id int64, reason stri
 		if err != nil {
 			return err
 		}
+		if err := tx.freeText(ctx, "break_glass.reason", "reason", out.ID, id, reason); err != nil {
+			return err
+		}
 		if p.User.SupervisorID != 0 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, created_at, kind, message, link)
 				VALUES ($1, $2, 'break_glass', $3, $4)`, p.User.SupervisorID, instant(tx.now),
@@ -532,6 +535,9 @@ func (s *ChildService) Share(ctx context.Context, sh vigil.Share) (*vigil.Share,
 			sh.AgencyID, sh.RecordID, listText(sh.Parts, func(s string) string { return s }), sh.Purpose, sh.LawfulBasis,
 			sh.SharedBy, instant(tx.now), until).Scan(&sh.ID)
 		if err != nil {
+			return err
+		}
+		if err := tx.freeText(ctx, "shares.purpose", "purpose", sh.ID, sh.RecordID, sh.Purpose); err != nil {
 			return err
 		}
 		e := tx.entry(vigil.ActionShare, vigil.KindChild, []int64{sh.RecordID}, vigil.OutcomeOK,
@@ -654,6 +660,9 @@ func (s *ChildService) Restrict(ctx context.Context, r vigil.Restriction) (*vigi
 			listText(r.AllowedUsers, func(x int64) string { return strconv.FormatInt(x, 10) }),
 			r.Reason, instant(tx.now), tx.UserID()).Scan(&r.ID)
 		if err != nil {
+			return err
+		}
+		if err := tx.freeText(ctx, "restrictions.reason", "reason", r.ID, r.RecordID, r.Reason); err != nil {
 			return err
 		}
 		what := "whole record"

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/vigilcp/vigil/internal/language"
 	"github.com/vigilcp/vigil/internal/vigil"
 )
 
@@ -81,6 +82,11 @@ type DB struct {
 	lockoutFor                   time.Duration
 
 	stmts stmtCache
+
+	// lexicon is the language checker in force; lexiconFile the force's
+	// overrides file, if any.
+	lexicon     lexiconState
+	lexiconFile *language.Overrides
 
 	// noAccessLog skips writing the access log. It exists only so that a
 	// benchmark in this package can measure what the log costs; nothing

@@ -28,6 +28,9 @@ type Tx struct {
 	// refusals to log in a transaction of their own if the work fails.
 	pending, denied []vigil.AccessEntry
 	origin          vigil.Origin
+	// scanning says the language checker is rechecking stored text: no
+	// writer is present to give a reason for flagged wording.
+	scanning bool
 }
 
 // Now is the instant the transaction's work is stamped with.

@@ -192,12 +192,13 @@ var RolePermissions = map[Role][]Permission{
 	// from a username.
 	RoleAuditor: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),
 		perms(KindAccessLog, ActionRead, ActionList, ActionSearch, ActionExport), perms(KindBreakGlass, ActionReview),
-		perms(KindUser, ActionRead, ActionList)),
+		perms(KindUser, ActionRead, ActionList), perms(KindLanguage, ActionRead, ActionList)),
 	RoleSeniorLeader: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch),
-		perms(KindBreakGlass, ActionReview)),
+		perms(KindBreakGlass, ActionReview), perms(KindLanguage, ActionRead, ActionList)),
 	RoleAdministrator: join(perms(KindOrganisation, ActionRead, ActionCreate, ActionUpdate),
 		perms(KindPerson, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate),
-		perms(KindUser, ActionRead, ActionList, ActionCreate, ActionUpdate, ActionGrant)),
+		perms(KindUser, ActionRead, ActionList, ActionCreate, ActionUpdate, ActionGrant),
+		perms(KindLanguage, ActionRead, ActionList, ActionUpdate)),
 }
 
 // Has reports whether any of the principal's roles grants the permission.
