@@ -43,6 +43,7 @@ func commands() []command {
 		{"user", "manage accounts: add, list, grant, disable, set-password, reset-second-factor", cmdUser},
 		{"token", "API tokens for integrations: create, list, revoke", cmdToken},
 		{"accesslog", "check the access log's hash chain and checkpoints: verify, checkpoint, keygen", cmdAccessLog},
+		{"language", "check text for victim-blaming wording (check), or recheck stored text (scan)", cmdLanguage},
 		{"backup", "write a consistent backup of a running database", cmdBackup},
 		{"restore", "replace a database with a backup", cmdRestore},
 		{"version", "print the version", cmdVersion},
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, e *env) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.Is(err, findingsFound):
+			return 1
 		case errors.As(err, new(usageError)):
 			fmt.Fprintf(e.stderr, "vigil %s: %v (see vigil %s --help)\n", c.name, err, c.name)
 			return 2

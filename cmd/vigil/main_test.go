@@ -437,3 +437,45 @@ func TestTokenCommands(t *testing.T) {
 		t.Errorf("after revoking: %q", out)
 	}
 }
+
+func TestLanguageCommands(t *testing.T) {
+	code, out, errOut := runVigil(t, "She appears deliberately missing and was putting herself at risk.\n", nil, "language", "check")
+	if code != 1 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "-:1:13: deliberately missing — ") ||
+		!strings.Contains(out, "; try: ") || errOut != "" {
+		t.Errorf("flagged text: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, out, _ := runVigil(t, "She was reported missing at 22:00 and is at risk of exploitation.\n", nil, "language", "check"); code != 0 || out != "" {
+		t.Errorf("recommended wording: exit %d, %q", code, out)
+	}
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notes, []byte("Seen at 9pm.\nShe is a frequent flyer and\nmissing through choice.\n"), 0o600)
+	code, out, _ = runVigil(t, "", nil, "language", "check", "--format", "json", notes)
+	if code != 1 || !strings.Contains(out, `"file": "`+notes+`"`) || !strings.Contains(out, `"line": 3`) {
+		t.Errorf("json: exit %d, %q", code, out)
+	}
+	if code, _, errOut := runVigil(t, "", nil, "language", "check", filepath.Join(dir, "absent.txt")); code != 2 || !strings.Contains(errOut, "cannot read") {
+		t.Errorf("a missing file: exit %d, %q", code, errOut)
+	}
+	if code, _, _ := runVigil(t, "", nil, "language", "check", "--format", "yaml"); code != 2 {
+		t.Errorf("a bad format: exit %d", code)
+	}
+	// A force's own entry, from an overrides file.
+	over := filepath.Join(dir, "overrides.json")
+	os.WriteFile(over, []byte(`{"sources": [{"id": "kmp", "title": "Kingsmoor guide", "publisher": "Kingsmoor Police", "url": "https://kingsmoor.police.example/"}],
+		"add": [{"id": "kmp-frequent-flyer", "category": "trivialises", "patterns": ["frequent (flyer|flier)"], "why": "It makes the child sound a nuisance.",
+		"alternatives": ["child who has been missing several times"], "sources": ["kmp"]}]}`), 0o600)
+	code, out, _ = runVigil(t, "", nil, "language", "check", "--lexicon-overrides", over, notes)
+	if code != 1 || !strings.Contains(out, ":2:10: frequent flyer — ") {
+		t.Errorf("with the force's entry: exit %d, %q", code, out)
+	}
+	// Scan a demo database.
+	envs := map[string]string{"VIGIL_DB": "sqlite:" + filepath.Join(dir, "vigil.db")}
+	if code, _, errOut := runVigil(t, "", envs, "demo"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut = runVigil(t, "", envs, "language", "scan")
+	if code != 0 || !regexp.MustCompile(`Rechecked \d+ stored free-text fields`).MatchString(out) || !strings.Contains(errOut, "shares.purpose") {
+		t.Errorf("scan: exit %d, %q, %q", code, out, errOut)
+	}
+}

@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	lockFor := fs.Duration("lockout-for", 15*time.Minute, "how long a locked username stays locked")
 	checkpoints := fs.String("checkpoints", "", "file for signed access-log checkpoints (default VIGIL_ACCESSLOG_CHECKPOINTS; needs VIGIL_ACCESSLOG_KEY)")
 	checkpointEvery := fs.Duration("checkpoint-every", time.Minute, "how often to checkpoint the access log")
+	lexiconFile := fs.String("lexicon-overrides", "", "a JSON file of the force's lexicon changes (entries switched off or added), applied under those saved in the pages")
 	ssoF := addSSOFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -76,10 +77,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	lex, err := readOverrides(*lexiconFile)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: url, Demo: *demoFlag, DemoSeed: *seed, TLSCert: *tlsCert,
 		TLSKey: *tlsKey, TrustedProxies: trusted, ShutdownTimeout: *shutdown, Version: version(), Log: log, Out: e.stdout,
-		SessionIdle: *idle, SessionAbsolute: *absolute, LockoutAfter: *lockAfter, LockoutFor: *lockFor, Checkpoints: cp,
+		SessionIdle: *idle, SessionAbsolute: *absolute, LockoutAfter: *lockAfter, LockoutFor: *lockFor, Checkpoints: cp, Lexicon: lex,
 		SSO: sso})
 }
 

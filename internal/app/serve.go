@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/vigilcp/vigil/internal/demo"
+	"github.com/vigilcp/vigil/internal/language"
 	"github.com/vigilcp/vigil/internal/password"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -61,6 +62,9 @@ type ServeConfig struct {
 	// Checkpoints, when set, writes signed checkpoints of the access log's
 	// head every CheckpointEvery (default one minute) and at shutdown.
 	Checkpoints *Checkpointer
+	// Lexicon, when set, is the force's lexicon overrides file, applied
+	// under any overrides saved in the database.
+	Lexicon *language.Overrides
 	// DemoPassword, when set with Demo, is the demo accounts' password
 	// instead of a fresh random one (tests).
 	DemoPassword string
@@ -124,6 +128,11 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return err
 	}
 	defer db.Close()
+	if cfg.Lexicon != nil {
+		if err := db.SetLexiconFile(*cfg.Lexicon); err != nil {
+			return fmt.Errorf("the lexicon overrides file: %v", err)
+		}
+	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		return err
@@ -150,7 +159,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
-		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db), Health: db,
+		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
+		Language: sqlstore.NewLanguageService(db), Health: db,
 		SSO: sqlstore.NewSSOService(db)}
 	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version, OIDC: sso}
 	srv, err := web.New(wcfg, svc, log, reg)

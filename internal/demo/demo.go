@@ -399,8 +399,14 @@ func (o *Org) links(r *rand.Rand, c vigil.Child, asOf time.Time) ChildLinks {
 	by := o.UserID("mash.officer")
 	if r.IntN(100) < 20 {
 		agency := map[int64]int64{1: 1, 2: 2}[c.LPAID] // the child's local authority
+		purpose := "Joint safeguarding: strategy discussion and return home interviews"
+		// A few purposes carry the wording the inspection criticised, as
+		// real records did, so the language view has something to show.
+		if n := r.IntN(40); n < len(flaggedPurposes) {
+			purpose = flaggedPurposes[n]
+		}
 		l.Shares = append(l.Shares, vigil.Share{AgencyID: agency, RecordID: c.ID,
-			Parts: []string{vigil.PartIdentity, vigil.PartAddress}, Purpose: "Joint safeguarding: strategy discussion and return home interviews",
+			Parts: []string{vigil.PartIdentity, vigil.PartAddress}, Purpose: purpose,
 			LawfulBasis: vigil.LawfulBases[2], SharedBy: by, SharedAt: sharedAt})
 	}
 	if r.IntN(100) < 6 {
@@ -423,4 +429,12 @@ func (o *Org) userPerson(username string) int64 {
 		}
 	}
 	return 0
+}
+
+// flaggedPurposes are sharing purposes written the way the 2022 review
+// found some records written: the language checker flags each.
+var flaggedPurposes = []string{
+	"Strategy discussion: she is missing through choice and refuses to engage",
+	"Return interviews: appears deliberately missing from the placement again",
+	"Repeat missing; he is putting himself at risk with older associates",
 }

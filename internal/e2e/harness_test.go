@@ -223,6 +223,26 @@ func (b *browser) click(sel string) {
 	}
 }
 
+// typeText types into a field key by key, as a person would, so that the
+// page's input events fire.
+func (b *browser) typeText(sel, text string) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
+		b.t.Fatalf("type into %s: %v", sel, err)
+	}
+}
+
+// waitText waits until the element's text contains want.
+func (b *browser) waitText(sel, want string) string {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e && e.innerText.includes(%q) ? e.innerText : null })()`, sel, want)
+	s, err := chromedp.Run(b.ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		b.t.Fatalf("waiting for %q in %s: %v (it says %q)", want, sel, err, b.text(sel))
+	}
+	return s
+}
+
 // check clicks a radio button or checkbox, which loads no page.
 func (b *browser) check(sel string) {
 	b.t.Helper()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vigilcp/vigil/internal/language"
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -29,6 +30,10 @@ type freeTextColumn struct {
 	// record its findings belong to, shown in the language view.
 	Kind     vigil.RecordKind
 	RecordID string
+	// Author and Written are the SQL expressions for who wrote the text
+	// and when, so that a rescan counts findings against the writer's team
+	// and month.
+	Author, Written string
 }
 
 // Key is "table.column".
@@ -37,10 +42,10 @@ func (c freeTextColumn) Key() string { return c.Table + "." + c.Column }
 // freeTextColumns are the schema's free-text columns. Later capabilities
 // add theirs here (and call Tx.freeText when writing them).
 var freeTextColumns = []freeTextColumn{
-	{"shares", "purpose", "Sharing purpose", vigil.KindChild, "record_id"},
-	{"restrictions", "reason", "Reason for restricting", vigil.KindChild, "record_id"},
-	{"break_glass", "reason", "Reason for opening a record", vigil.KindChild, "record_id"},
-	{"break_glass", "review_note", "Review of an opening", vigil.KindChild, "record_id"},
+	{"shares", "purpose", "Sharing purpose", vigil.KindChild, "record_id", "shared_by", "shared_at"},
+	{"restrictions", "reason", "Reason for restricting", vigil.KindChild, "record_id", "created_by", "created_at"},
+	{"break_glass", "reason", "Reason for opening a record", vigil.KindChild, "record_id", "user_id", "opened_at"},
+	{"break_glass", "review_note", "Review of an opening", vigil.KindChild, "record_id", "reviewed_by", "reviewed_at"},
 }
 
 func freeTextByKey(key string) freeTextColumn {
@@ -183,9 +188,22 @@ func (tx *Tx) freeText(ctx context.Context, key, form string, sourceID, recordID
 	if _, err := tx.ExecContext(ctx, "DELETE FROM language_findings WHERE source = $1 AND source_id = $2", key, sourceID); err != nil {
 		return err
 	}
-	var team, lpa int64
+	var author, team, lpa int64
 	if tx.who != nil {
-		team, lpa = tx.who.TeamID, tx.who.LPAID
+		author, team, lpa = tx.UserID(), tx.who.TeamID, tx.who.LPAID
+	}
+	at := tx.now
+	if tx.written != nil {
+		at = *tx.written
+	}
+	if tx.author != 0 {
+		// A rescan: the findings are the writer's, not the scanner's.
+		author = tx.author
+		err := tx.QueryRowContext(ctx, `SELECT COALESCE(p.team_id, 0), COALESCE(t.lpa_id, 0) FROM users u
+			LEFT JOIN people p ON p.id = u.person_id LEFT JOIN teams t ON t.id = p.team_id WHERE u.id = $1`, author).Scan(&team, &lpa)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 	}
 	for _, f := range found {
 		reason := keep
@@ -196,7 +214,7 @@ func (tx *Tx) freeText(ctx context.Context, key, form string, sourceID, recordID
 			start_byte, end_byte, matched, entry_id, category, at, user_id, team_id, lpa_id, keep_reason, lexicon)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			key, sourceID, string(col.Kind), recordID, col.Label, f.Start, f.End, f.Text, f.EntryID, string(f.Category),
-			instant(tx.now), nullIfZero(tx.UserID()), nullIfZero(team), nullIfZero(lpa), reason, c.Lexicon().Version()); err != nil {
+			instant(at), nullIfZero(author), nullIfZero(team), nullIfZero(lpa), reason, c.Lexicon().Version()); err != nil {
 			return err
 		}
 	}
@@ -426,21 +444,21 @@ func (s *LanguageService) SaveOverrides(ctx context.Context, document string) (*
 func (db *DB) Scan(ctx context.Context, progress func(column string, done, total int)) (int, error) {
 	total := 0
 	for _, col := range freeTextColumns {
-		var rows []struct {
-			id, record int64
-			text       string
+		type row struct {
+			id, record, author int64
+			written            *time.Time
+			text               string
 		}
+		var rows []row
 		err := db.readTx(ctx, func(tx *Tx) error {
-			rs, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT id, %s, COALESCE(%s, '') FROM %s ORDER BY id", col.RecordID, col.Column, col.Table))
+			rs, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT id, %s, COALESCE(%s, 0), %s, COALESCE(%s, '') FROM %s ORDER BY id",
+				col.RecordID, col.Author, col.Written, col.Column, col.Table))
 			if err != nil {
 				return err
 			}
 			for rs.Next() {
-				var r struct {
-					id, record int64
-					text       string
-				}
-				if err := rs.Scan(&r.id, &r.record, &r.text); err != nil {
+				var r row
+				if err := rs.Scan(&r.id, &r.record, &r.author, scanNullInstant{&r.written}, &r.text); err != nil {
 					rs.Close()
 					return err
 				}
@@ -461,6 +479,7 @@ func (db *DB) Scan(ctx context.Context, progress func(column string, done, total
 				tx.scanning = true
 				var ids []int64
 				for _, r := range part {
+					tx.author, tx.written = r.author, r.written
 					if err := tx.freeText(ctx, col.Key(), "", r.id, r.record, r.text); err != nil {
 						return err
 					}

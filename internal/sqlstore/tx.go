@@ -31,6 +31,10 @@ type Tx struct {
 	// scanning says the language checker is rechecking stored text: no
 	// writer is present to give a reason for flagged wording.
 	scanning bool
+	// author and written, during a rescan, are who wrote the text being
+	// rechecked, and when.
+	author  int64
+	written *time.Time
 }
 
 // Now is the instant the transaction's work is stamped with.

@@ -50,6 +50,7 @@ type childData struct {
 	Parts    []string
 	Roles    []vigil.Role
 	History  []timelineEntry
+	Findings []vigil.StoredFinding
 	Shared   bool // a share was just made
 	Opened   bool // opened with a reason just now
 }
@@ -96,6 +97,14 @@ func (s *Server) childPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Shares = shares
+	if p := vigil.PrincipalFrom(r.Context()); p.Has(vigil.ActionList, vigil.KindLanguage) {
+		page, err := s.svc.Language.Findings(r.Context(), vigil.FindingFilter{RecordKind: vigil.KindChild, RecordID: d.Child.ID})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.Findings = page.Items
+	}
 	d.Shared = r.URL.Query().Get("shared") == "1"
 	d.Opened = r.URL.Query().Get("opened") == "1"
 	s.render(w, r, http.StatusOK, "child", &Page{Title: d.Child.FullName(), Data: d})

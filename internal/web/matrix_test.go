@@ -232,8 +232,19 @@ var matrix = map[string]row{
 		allowed: admins, ok: 201, anon: 401},
 	"PUT /api/v1/agencies/{id}": {req: apiAgencyEdit, allowed: admins, ok: 200, anon: 401},
 
+	"POST /language/check":          {req: form("/language/check", "field=purpose&purpose=missing+through+choice"), allowed: everyone, ok: 200, anon: 401},
+	"POST /api/v1/language/check":   {req: jsonCall("POST", "/api/v1/language/check", `{"text":"appears deliberately missing"}`), allowed: everyone, ok: 200, anon: 401},
+	"GET /language":                 {req: get("/language"), allowed: languageReaders, ok: 200, anon: 303},
+	"GET /admin/language":           {req: get("/admin/language"), allowed: admins, ok: 200, anon: 303},
+	"POST /admin/language/lexicon":  {req: form("/admin/language/lexicon", "document=%7B%7D"), allowed: admins, ok: 303, anon: 303},
+	"POST /admin/language/settings": {req: form("/admin/language/settings", "require_reason=no"), allowed: admins, ok: 303, anon: 303},
+
 	"/": {req: get("/no/such/thing"), public: true, ok: 404},
 }
+
+// languageReaders see where flagged wording appears: auditors, senior
+// leaders and administrators.
+var languageReaders = []vigil.Role{vigil.RoleAuditor, vigil.RoleSeniorLeader, vigil.RoleAdministrator}
 
 // userReaders may look at accounts: administrators, and auditors, whose
 // "what has this user looked at" starts from an account.

@@ -33,6 +33,9 @@ type Page struct {
 
 	User      *vigil.User
 	Principal *vigil.Principal
+	// checkText checks a free-text field's value with the language
+	// checker, for forms returned with their values.
+	checkText func(string) []vigil.TextFinding
 	Nav       []NavItem
 	RequestID string
 	Version   string
@@ -57,6 +60,7 @@ var navigation = []NavItem{
 	{Label: "Children", Href: "/children", Allowed: may(vigil.ActionList, vigil.KindChild)},
 	{Label: "Organisation", Href: "/organisation", Allowed: may(vigil.ActionRead, vigil.KindOrganisation)},
 	{Label: "Access log", Href: "/access", Allowed: may(vigil.ActionSearch, vigil.KindAccessLog)},
+	{Label: "Language", Href: "/language", Allowed: may(vigil.ActionList, vigil.KindLanguage)},
 	{Label: "Break-glass review", Href: "/access/break-glass", Allowed: may(vigil.ActionReview, vigil.KindBreakGlass)},
 	{Label: "Users", Href: "/admin/users", Allowed: may(vigil.ActionList, vigil.KindUser)},
 }
@@ -84,6 +88,8 @@ func (p *Page) Value(field string) string {
 // starting rather than failing in front of a user.
 type views struct {
 	pages map[string]*template.Template
+	// fragment holds the partials alone, for pieces of pages htmx swaps in.
+	fragment *template.Template
 }
 
 func loadViews(a *assets) (*views, error) {
@@ -98,7 +104,9 @@ func loadViews(a *assets) (*views, error) {
 		"can": func(p *vigil.Principal, action, kind string) bool {
 			return p.Has(vigil.Action(action), vigil.RecordKind(kind))
 		},
-		"join": strings.Join,
+		"join":      strings.Join,
+		"freetext":  newFreeText,
+		"highlight": highlight,
 		"status": func(active bool) string {
 			if active {
 				return "Active"
@@ -111,6 +119,9 @@ func loadViews(a *assets) (*views, error) {
 		return nil, fmt.Errorf("parsing layout: %w", err)
 	}
 	v := &views{pages: map[string]*template.Template{}}
+	if v.fragment, err = template.New("fragment").Funcs(funcs).ParseFS(templateFiles, "templates/partials/*.html"); err != nil {
+		return nil, fmt.Errorf("parsing partials: %w", err)
+	}
 	entries, err := fs.ReadDir(templateFiles, "templates")
 	if err != nil {
 		return nil, err
@@ -148,6 +159,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, view
 	}
 	if pr := vigil.PrincipalFrom(r.Context()); pr != nil {
 		p.User, p.Principal = &pr.User, pr
+		if s.svc.Language != nil {
+			p.checkText = func(text string) []vigil.TextFinding {
+				fs, err := s.svc.Language.Check(r.Context(), text)
+				if err != nil {
+					s.logFault(r, err)
+				}
+				return fs
+			}
+		}
 	}
 	p.Version = s.cfg.Version
 	p.RequestID = requestID(r.Context())

@@ -37,6 +37,7 @@ type Services struct {
 	Children   vigil.ChildService
 	AccessLog  vigil.AccessLogService
 	BreakGlass vigil.BreakGlassService
+	Language   vigil.LanguageService
 	// SSO is single sign-on; needed only when Config.OIDC is set.
 	SSO vigil.SSOService
 	// Health reports whether the database answers and is migrated.
@@ -93,6 +94,7 @@ func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) (
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
 	var h http.Handler = s.mux
+	h = keepReasons(h)
 	h = s.authenticate(h)
 	h = protect.Handler(h)
 	h = gzhttp.GzipHandler(h)
@@ -159,6 +161,11 @@ func (s *Server) routesSetup() {
 	s.handle("POST /children/{id}/shares/{share}/revoke", s.revokeShare)
 	s.handle("GET /children/{id}/restrict", s.restrictPage)
 	s.handle("POST /children/{id}/restrict", s.restrict)
+	s.handle("POST /language/check", s.languageCheck)
+	s.handle("GET /language", s.languagePage)
+	s.handle("GET /admin/language", s.lexiconPage)
+	s.handle("POST /admin/language/lexicon", s.saveLexicon)
+	s.handle("POST /admin/language/settings", s.saveLanguageSetting)
 	s.handle("GET /access", s.accessPage)
 	s.handle("GET /access/break-glass", s.breakGlassPage)
 	s.handle("POST /access/break-glass/{id}/review", s.reviewBreakGlass)
@@ -204,6 +211,7 @@ func (s *Server) routesSetup() {
 	s.handle("POST /api/v1/children/{id}/shares", s.apiShare)
 	s.handle("POST /api/v1/shares/{id}/revoke", s.apiRevokeShare)
 	s.handle("POST /api/v1/children/{id}/restrictions", s.apiRestrict)
+	s.handle("POST /api/v1/language/check", s.apiLanguageCheck)
 	s.handle("GET /api/v1/access-log", s.apiAccessLog)
 	s.handle("GET /api/v1/break-glass", s.apiOpenings)
 	s.handle("POST /api/v1/break-glass/{id}/review", s.apiReviewOpening)

@@ -70,7 +70,8 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	cfg := web.Config{Version: "test"}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
-		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db), Health: db}
+		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
+		Language: sqlstore.NewLanguageService(db), Health: db}
 	for _, o := range opts {
 		o(&cfg, &svc)
 	}
