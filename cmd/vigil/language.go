@@ -56,9 +56,9 @@ func readOverrides(path string) (*language.Overrides, error) {
 	return &o, nil
 }
 
-// findingsFound marks an exit status of 1 with nothing to say on stderr:
+// errFindingsFound marks an exit status of 1 with nothing to say on stderr:
 // the findings on stdout are the message.
-var findingsFound = errors.New("")
+var errFindingsFound = errors.New("")
 
 func languageCheck(e *env, args []string) error {
 	fs := newFlags(e, "language check", "language check [--format text|json] [--lexicon-overrides FILE] [FILE…]",
@@ -121,7 +121,7 @@ func languageCheck(e *env, args []string) error {
 		}
 	}
 	if n > 0 {
-		return findingsFound
+		return errFindingsFound
 	}
 	return nil
 }

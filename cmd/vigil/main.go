@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, e *env) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
-		case errors.Is(err, findingsFound):
+		case errors.Is(err, errFindingsFound):
 			return 1
 		case errors.As(err, new(usageError)):
 			fmt.Fprintf(e.stderr, "vigil %s: %v (see vigil %s --help)\n", c.name, err, c.name)
