@@ -46,6 +46,18 @@ var freeTextColumns = []freeTextColumn{
 	{"restrictions", "reason", "Reason for restricting", vigil.KindChild, "record_id", "created_by", "created_at"},
 	{"break_glass", "reason", "Reason for opening a record", vigil.KindChild, "record_id", "user_id", "opened_at"},
 	{"break_glass", "review_note", "Review of an opening", vigil.KindChild, "record_id", "reviewed_by", "reviewed_at"},
+	{"missing_episodes", "circumstances", "Circumstances", vigil.KindEpisode, "id", "created_by", "created_at"},
+	{"missing_episodes", "description_clothing", "Description and clothing", vigil.KindEpisode, "id", "created_by", "created_at"},
+	{"missing_episodes", "condition", "Condition when found", vigil.KindEpisode, "id", "updated_by", "found_at"},
+	{"missing_episodes", "harm_suffered", "Harm suffered", vigil.KindEpisode, "id", "updated_by", "found_at"},
+	{"missing_episodes", "prevention_disclosures", "Prevention interview disclosures", vigil.KindEpisode, "id", "updated_by", "prevention_at"},
+	{"missing_episodes", "rhi_notes", "Return home interview notes", vigil.KindEpisode, "id", "updated_by", "updated_at"},
+	{"risk_gradings", "rationale", "Risk rationale", vigil.KindEpisode, "episode_id", "graded_by", "graded_at"},
+	{"risk_gradings", "ratify_reason", "Reason for changing a grading", vigil.KindEpisode, "episode_id", "ratified_by", "ratified_at"},
+	{"episode_notes", "body", "Timeline entry", vigil.KindEpisode, "episode_id", "by_user", "at"},
+	{"missing_plans", "summary", "Plan summary", vigil.KindChild, "child_id", "updated_by", "updated_at"},
+	{"plan_actions", "action", "Plan action", vigil.KindChild, "(SELECT p.child_id FROM missing_plans p WHERE p.id = plan_id)",
+		"(SELECT p.updated_by FROM missing_plans p WHERE p.id = plan_id)", "(SELECT p.updated_at FROM missing_plans p WHERE p.id = plan_id)"},
 }
 
 func freeTextByKey(key string) freeTextColumn {

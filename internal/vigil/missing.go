@@ -151,8 +151,171 @@ type Episode struct {
 	// Imported says the episode came from an older system (the only way
 	// it may carry the "absent" level).
 	Imported bool `json:"imported,omitempty"`
+	// Due times for the work queues: ratification of the grading in
+	// force, deployment, and the supervisor's next review.
+	FirstRisk   RiskLevel  `json:"first_risk"`
+	GradedAt    time.Time  `json:"graded_at"`
+	RatifiedAt  *time.Time `json:"ratified_at,omitempty"`
+	RatifyDueAt *time.Time `json:"ratify_due_at,omitempty"`
+	DeployDueAt *time.Time `json:"deploy_due_at,omitempty"`
+	ReviewBy    *time.Time `json:"review_by,omitempty"`
+	// The child as lists show them.
+	ChildName string    `json:"child_name,omitempty"`
+	ChildDOB  time.Time `json:"child_date_of_birth,omitzero"`
+	// Notes is the timeline of enquiries and actions (on reading one
+	// episode).
+	Notes []EpisodeNote `json:"notes,omitempty"`
 	Stamp
 }
+
+// EpisodeNote is one entry on an episode's timeline.
+type EpisodeNote struct {
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+	By     int64     `json:"by,omitempty"`
+	Author string    `json:"author,omitempty"`
+	Kind   string    `json:"kind"`
+	Text   string    `json:"text"`
+}
+
+// NoteKinds are the kinds of timeline entry.
+var NoteKinds = []string{"enquiry", "action", "review", "update"}
+
+// Work queues: each lists the episodes waiting on one step, the soonest
+// due first.
+const (
+	QueueAwaitingRatification = "awaiting_ratification" // graded, not yet ratified
+	QueueAwaitingDeployment   = "awaiting_deployment"   // open, deployment expected, none yet
+	QueueOpen                 = "open"                  // open, highest risk first
+	QueueReviewsDue           = "reviews_due"           // open, supervisor review due within the hour or overdue
+	QueueNoPrevention         = "no_prevention"         // found, no prevention interview yet
+	QueueRHIDue               = "rhi_due"               // found, return home interview not completed or declined
+	QueueToClose              = "to_close"              // found, follow-up recorded, awaiting closure
+)
+
+// Queues are the work queues' names, as the API accepts them.
+var Queues = []string{QueueAwaitingRatification, QueueAwaitingDeployment, QueueOpen, QueueReviewsDue,
+	QueueNoPrevention, QueueRHIDue, QueueToClose}
+
+// Plan is a multi-agency plan for a child who goes missing again and
+// again: a strategy meeting, the agencies involved, actions with owners
+// and a review date.
+type Plan struct {
+	ID                int64        `json:"id"`
+	ChildID           int64        `json:"child_id"`
+	ChildName         string       `json:"child_name,omitempty"`
+	StrategyMeetingAt time.Time    `json:"strategy_meeting_at"`
+	Agencies          []int64      `json:"agencies"`
+	ReviewAt          time.Time    `json:"review_at"`
+	Summary           string       `json:"summary"`
+	Actions           []PlanAction `json:"actions"`
+	EndedAt           *time.Time   `json:"ended_at,omitempty"`
+	Stamp
+}
+
+// PlanAction is one action of a plan, with its owner.
+type PlanAction struct {
+	ID     int64      `json:"id,omitempty"`
+	Action string     `json:"action"`
+	Owner  string     `json:"owner"`
+	DueAt  *time.Time `json:"due_at,omitempty"`
+	DoneAt *time.Time `json:"done_at,omitempty"`
+}
+
+// RepeatChild is a child who is repeat-missing now: the force's threshold
+// of episodes reported within its window, the window ending at the
+// child's latest report, and that report inside the window back from
+// today.
+type RepeatChild struct {
+	ChildID  int64     `json:"child_id"`
+	Name     string    `json:"name"`
+	LPAID    int64     `json:"lpa_id"`
+	Episodes int       `json:"episodes_in_window"`
+	Total    int       `json:"episodes_total"`
+	Latest   time.Time `json:"latest_report"`
+	// The active plan, if any.
+	PlanID       int64      `json:"plan_id,omitempty"`
+	PlanReviewAt *time.Time `json:"plan_review_at,omitempty"`
+	PlanOverdue  bool       `json:"plan_overdue,omitempty"`
+	// Episodes since the plan's strategy meeting.
+	SincePlan int `json:"episodes_since_plan,omitempty"`
+}
+
+// RepeatFilter narrows the repeat children.
+type RepeatFilter struct {
+	LPAID, TeamID int64
+	NoPlan        bool // only those with no active plan
+	PastReview    bool // only those whose plan is past its review date
+	PageRequest
+}
+
+// DashboardFilter chooses the dashboard's area and period.
+type DashboardFilter struct {
+	LPAID, TeamID int64
+	From, To      time.Time // reported in [From, To)
+}
+
+// RiskDelay is a step's delay for one risk level.
+type RiskDelay struct {
+	Risk   RiskLevel     `json:"risk"`
+	Target time.Duration `json:"target"`
+	DelayStats
+}
+
+// Count is a number of episodes or children and how many of them met a
+// condition.
+type Count struct {
+	Of  int `json:"of"`
+	Met int `json:"met"`
+}
+
+// Share is Met as a share of Of (0 when Of is zero).
+func (c Count) Share() float64 {
+	if c.Of == 0 {
+		return 0
+	}
+	return float64(c.Met) / float64(c.Of)
+}
+
+// Dashboard is the missing-children figures for an area and period.
+type Dashboard struct {
+	Filter  DashboardFilter `json:"-"`
+	Targets Targets         `json:"-"`
+	// Open episodes now, by risk (not limited to the period).
+	Open map[RiskLevel]int `json:"open"`
+	// Reported in the period.
+	Episodes    int         `json:"episodes"`
+	Ratify      []RiskDelay `json:"ratification"`
+	Deploy      []RiskDelay `json:"deployment"`
+	TimeMissing DelayStats  `json:"time_missing"`
+	Prevention  DelayStats  `json:"prevention"`
+	// Returns in the period: return home interviews offered, and
+	// completed, within 72 hours of the return.
+	RHIOffered   Count `json:"rhi_offered_within_72h"`
+	RHICompleted Count `json:"rhi_completed_within_72h"`
+	// Repeat-missing children now, and those with an active plan.
+	Repeat Count `json:"repeat_children_with_plan"`
+	// Trend, one point per month of the period.
+	Trend []TrendPoint `json:"trend"`
+}
+
+// TrendPoint is one month of the trend.
+type TrendPoint struct {
+	Month        time.Time     `json:"month"`
+	Episodes     int           `json:"episodes"`
+	RatifyWithin Count         `json:"ratified_within_target"`
+	DeployWithin Count         `json:"deployed_within_target"`
+	RatifyMedian time.Duration `json:"ratify_median"`
+	DeployMedian time.Duration `json:"deploy_median"`
+}
+
+// Figures name the sets of episodes behind the dashboard's figures, for
+// EpisodeFilter.Figure: "open", "reported", "ratify_missed",
+// "ratify_met", "deploy_missed", "deploy_met", "prevention_missed",
+// "rhi_not_offered", "rhi_not_completed". Each takes the filter's risk,
+// area and period.
+var Figures = []string{"open", "reported", "ratify_met", "ratify_missed", "deploy_met", "deploy_missed",
+	"prevention_met", "prevention_missed", "rhi_offered", "rhi_not_offered", "rhi_completed", "rhi_not_completed"}
 
 // Targets are the force's settings for how fast each step should happen.
 // None is a national rule; DefaultTargets documents the defaults.
@@ -197,6 +360,15 @@ type MissingService interface {
 	Prevention(ctx context.Context, id int64, at time.Time, disclosures string, version int64) (*Episode, error)
 	ReturnInterview(ctx context.Context, id int64, r RHIDetails, version int64) (*Episode, error)
 	Close(ctx context.Context, id int64, version int64) (*Episode, error)
+	// Plans.
+	RepeatChildren(ctx context.Context, f RepeatFilter) (Page[RepeatChild], error)
+	Plans(ctx context.Context, childID int64) ([]Plan, error)
+	SavePlan(ctx context.Context, p Plan) (*Plan, error)
+	// Dashboard returns the figures for an area and period.
+	Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, error)
+	// Targets returns the force's targets; SetTargets changes them.
+	Targets(ctx context.Context) (Targets, error)
+	SetTargets(ctx context.Context, t Targets) error
 }
 
 // NewReport is a new missing report.

@@ -129,6 +129,13 @@ const (
 	ActionGrant      Action = "grant"       // give roles and scopes
 	ActionBreakGlass Action = "break_glass" // open a record outside scope, with a reason
 	ActionReview     Action = "review"      // review break-glass openings
+	// Missing episodes.
+	ActionGrade           Action = "grade"            // grade (or regrade) the risk
+	ActionRatify          Action = "ratify"           // agree or change another's grading
+	ActionDeploy          Action = "deploy"           // deploy officers
+	ActionReturnInterview Action = "return_interview" // record a return home interview
+	ActionClose           Action = "close"            // close after a supervisor's check
+	ActionPlan            Action = "plan"             // multi-agency plans for repeat-missing children
 )
 
 // RecordKind names a type of record for permission checks.
@@ -142,6 +149,11 @@ const (
 	KindChild        RecordKind = "child"
 	KindAccessLog    RecordKind = "access_log"
 	KindBreakGlass   RecordKind = "break_glass"
+	KindEpisode      RecordKind = "missing_episode"
+	// The missing-children dashboard (figures, never a person's record)
+	// and the force's missing-children targets.
+	KindMissingDashboard RecordKind = "missing_dashboard"
+	KindMissingTargets   RecordKind = "missing_targets"
 )
 
 // Permission is one action on one kind of record.
@@ -172,34 +184,50 @@ var staffDirectory = join(perms(KindOrganisation, ActionRead), perms(KindPerson,
 // RolePermissions is the permission data: what each role may do. Whether
 // it may do it to a particular record is then a matter of scope.
 var RolePermissions = map[Role][]Permission{
-	RoleCallHandler: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionBreakGlass)),
+	RoleCallHandler: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionBreakGlass),
+		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionDeploy, ActionUpdate)),
 	RoleControlRoomManager: join(staffDirectory,
-		perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionBreakGlass)),
-	RoleResponseOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionBreakGlass)),
+		perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionBreakGlass),
+		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionRatify, ActionDeploy, ActionUpdate, ActionClose),
+		missingFigures),
+	RoleResponseOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionBreakGlass),
+		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionUpdate)),
 	RoleMissingCoordinator: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
-		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass)),
-	RoleOffenderManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionBreakGlass)),
+		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
+		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate, ActionReturnInterview, ActionClose, ActionPlan, ActionExport),
+		missingFigures),
+	RoleOffenderManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionBreakGlass),
+		perms(KindEpisode, ActionRead, ActionList)),
 	RoleMOSOVOManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport,
-		ActionBreakGlass), perms(KindBreakGlass, ActionReview)),
+		ActionBreakGlass), perms(KindBreakGlass, ActionReview), perms(KindEpisode, ActionRead, ActionList)),
 	RoleMASHPractitioner: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
-		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass)),
+		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
+		perms(KindEpisode, ActionRead, ActionList, ActionUpdate, ActionPlan), missingFigures),
 	RoleDesignatedOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate,
-		ActionBreakGlass)),
-	// Partner-agency practitioners see the names of teams and agencies, and
-	// the children shared with their agency: never break-glass.
-	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch)),
+		ActionBreakGlass), perms(KindEpisode, ActionRead, ActionList, ActionUpdate), missingFigures),
+	// Partner-agency practitioners see the names of teams and agencies, the
+	// children shared with their agency and those children's episodes, and
+	// record return home interviews: never break-glass.
+	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch),
+		perms(KindEpisode, ActionRead, ActionList, ActionReturnInterview)),
 	// Auditors read accounts too: "what has this user looked at" starts
 	// from a username.
 	RoleAuditor: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),
 		perms(KindAccessLog, ActionRead, ActionList, ActionSearch, ActionExport), perms(KindBreakGlass, ActionReview),
-		perms(KindUser, ActionRead, ActionList), perms(KindLanguage, ActionRead, ActionList)),
+		perms(KindUser, ActionRead, ActionList), perms(KindLanguage, ActionRead, ActionList),
+		perms(KindEpisode, ActionRead, ActionList, ActionExport), missingFigures),
 	RoleSeniorLeader: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch),
-		perms(KindBreakGlass, ActionReview), perms(KindLanguage, ActionRead, ActionList)),
+		perms(KindBreakGlass, ActionReview), perms(KindLanguage, ActionRead, ActionList), perms(KindEpisode, ActionRead, ActionList),
+		missingFigures, perms(KindMissingTargets, ActionUpdate)),
 	RoleAdministrator: join(perms(KindOrganisation, ActionRead, ActionCreate, ActionUpdate),
 		perms(KindPerson, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate),
 		perms(KindUser, ActionRead, ActionList, ActionCreate, ActionUpdate, ActionGrant),
-		perms(KindLanguage, ActionRead, ActionList, ActionUpdate)),
+		perms(KindLanguage, ActionRead, ActionList, ActionUpdate), perms(KindMissingTargets, ActionRead, ActionUpdate)),
 }
+
+// missingFigures is the missing-children dashboard and the targets it
+// measures against.
+var missingFigures = join(perms(KindMissingDashboard, ActionRead), perms(KindMissingTargets, ActionRead))
 
 // Has reports whether any of the principal's roles grants the permission.
 func (p *Principal) Has(action Action, kind RecordKind) bool {
