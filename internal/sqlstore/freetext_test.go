@@ -34,6 +34,12 @@ var structuredText = []string{
 	"access_log_records.record_kind", "access_log_head.hash", "language_findings.source", "language_findings.record_kind",
 	"language_findings.field", "language_findings.entry_id", "language_findings.category", "language_findings.lexicon",
 	"lexicon_changes.version",
+	// Missing children: names of people, places and schools, and codes.
+	"children.school", "children.warning_markers", "children.social_worker", "children.placing_authority", "children.placement",
+	"children.carers", "missing_episodes.status", "missing_episodes.reporter_name", "missing_episodes.reporter_contact",
+	"missing_episodes.reporter_relation", "missing_episodes.last_seen_place", "missing_episodes.risk", "missing_episodes.first_risk",
+	"missing_episodes.found_place", "missing_episodes.found_by", "missing_episodes.exploitation_indicators", "risk_gradings.level",
+	"risk_gradings.factors", "risk_gradings.ratified_level", "episode_notes.kind", "missing_plans.agencies", "plan_actions.owner",
 }
 
 // derivedText is written by people but is a copy of a checked field, or
@@ -59,12 +65,13 @@ var derivedText = map[string]string{
 	"language_findings.keep_reason": "explains why flagged wording stays: it quotes it",
 	"lexicon_changes.document":      "the lexicon: it lists the wording to flag",
 	"settings.value":                "configuration values",
+	"child_name_keys.name_key":      "search keys made from the child's names",
 }
 
 func isTime(col string) bool {
 	name := col[strings.IndexByte(col, '.')+1:]
 	return name == "at" || strings.HasSuffix(name, "_at") || name == "date_of_birth" || name == "locked_until" ||
-		name == "last_failure_at"
+		name == "last_failure_at" || name == "review_by"
 }
 
 func TestEveryTextColumnIsClassified(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -37,6 +38,108 @@ var writers = map[string]func(t *testing.T, db *sqlstore.DB, child int64) error{
 		}
 		return sqlstore.NewBreakGlassService(db).Review(vigiltest.As(t, db, "gold.chair"), bg.ID, flagged)
 	},
+	"missing_episodes.circumstances": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := newEpisode(t, db, func(r *vigil.NewReport) { r.Circumstances = flagged })
+		return err
+	},
+	"missing_episodes.description_clothing": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := newEpisode(t, db, func(r *vigil.NewReport) { r.DescriptionClothing = flagged })
+		return err
+	},
+	"risk_gradings.rationale": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := newEpisode(t, db, func(r *vigil.NewReport) { r.Grading.Rationale = flagged })
+		return err
+	},
+	"risk_gradings.ratify_reason": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		e := mustEpisode(t, db)
+		_, err := sqlstore.NewMissingService(db).Ratify(vigiltest.As(t, db, "control.manager"), e.ID, false, vigil.RiskHigh, flagged, e.Version)
+		return err
+	},
+	"episode_notes.body": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return sqlstore.NewMissingService(db).Note(vigiltest.As(t, db, "call.handler"), mustEpisode(t, db).ID, "enquiry", flagged)
+	},
+	"missing_episodes.condition": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := foundEpisode(t, db, func(f *vigil.FoundDetails) { f.Condition = flagged })
+		return err
+	},
+	"missing_episodes.harm_suffered": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := foundEpisode(t, db, func(f *vigil.FoundDetails) { f.HarmSuffered = flagged })
+		return err
+	},
+	"missing_episodes.prevention_disclosures": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		e, err := foundEpisode(t, db, nil)
+		if err != nil {
+			return err
+		}
+		_, err = sqlstore.NewMissingService(db).Prevention(vigiltest.As(t, db, "missing.ashvale"), e.ID, time.Time{}, flagged, e.Version)
+		return err
+	},
+	"missing_episodes.rhi_notes": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		e, err := foundEpisode(t, db, nil)
+		if err != nil {
+			return err
+		}
+		at := vigiltest.Epoch
+		_, err = sqlstore.NewMissingService(db).ReturnInterview(vigiltest.As(t, db, "missing.ashvale"), e.ID,
+			vigil.RHIDetails{OfferedAt: &at, Notes: flagged}, e.Version)
+		return err
+	},
+	"missing_plans.summary": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := sqlstore.NewMissingService(db).SavePlan(vigiltest.As(t, db, "missing.ashvale"), plan(mustEpisode(t, db).ChildID, flagged, "Review weekly"))
+		return err
+	},
+	"plan_actions.action": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		_, err := sqlstore.NewMissingService(db).SavePlan(vigiltest.As(t, db, "missing.ashvale"), plan(mustEpisode(t, db).ChildID, "Weekly review", flagged))
+		return err
+	},
+}
+
+// newEpisode reports a child with no episodes yet missing from Ashvale.
+func newEpisode(t *testing.T, db *sqlstore.DB, change func(*vigil.NewReport)) (*vigil.Episode, error) {
+	t.Helper()
+	svc := sqlstore.NewMissingService(db)
+	chair := vigiltest.As(t, db, "gold.chair")
+	for id := int64(1); id < 400; id++ {
+		page, err := svc.Episodes(chair, vigil.EpisodeFilter{ChildID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) > 0 {
+			continue
+		}
+		r := report(id, vigiltest.Epoch.Add(-time.Hour), vigil.RiskMedium)
+		if change != nil {
+			change(&r)
+		}
+		return svc.Report(vigiltest.As(t, db, "call.handler"), r)
+	}
+	t.Fatal("every child has an episode")
+	return nil, nil
+}
+
+func mustEpisode(t *testing.T, db *sqlstore.DB) *vigil.Episode {
+	t.Helper()
+	e, err := newEpisode(t, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// foundEpisode reports a child missing and found.
+func foundEpisode(t *testing.T, db *sqlstore.DB, change func(*vigil.FoundDetails)) (*vigil.Episode, error) {
+	t.Helper()
+	e := mustEpisode(t, db)
+	f := vigil.FoundDetails{At: vigiltest.Epoch.Add(-30 * time.Minute), Place: "Ashvale park", By: "PC 2231", Condition: "Well"}
+	if change != nil {
+		change(&f)
+	}
+	return sqlstore.NewMissingService(db).Found(vigiltest.As(t, db, "missing.ashvale"), e.ID, f, e.Version)
+}
+
+func plan(child int64, summary, action string) vigil.Plan {
+	return vigil.Plan{ChildID: child, StrategyMeetingAt: vigiltest.Epoch.Add(-time.Hour), ReviewAt: vigiltest.Epoch.Add(28 * 24 * time.Hour),
+		Agencies: []int64{1}, Summary: summary, Actions: []vigil.PlanAction{{Action: action, Owner: "Social worker"}}}
 }
 
 // outsideResponse is a child the response officer may not see yet.
@@ -81,7 +184,7 @@ func TestEveryFreeTextColumnIsChecked(t *testing.T) {
 			var entries []string
 			for _, f := range after.Items[:len(after.Items)-len(before.Items)] {
 				entries = append(entries, f.EntryID)
-				if f.Text == "" || f.Lexicon == "" || f.RecordKind != vigil.KindChild || f.TeamID == 0 {
+				if f.Text == "" || f.Lexicon == "" || f.RecordKind == "" || f.RecordID == 0 || f.TeamID == 0 {
 					t.Errorf("%s: finding %+v lacks its text, lexicon, record or team", key, f)
 				}
 			}

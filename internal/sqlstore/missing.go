@@ -650,7 +650,7 @@ func (s *MissingService) ReturnInterview(ctx context.Context, id int64, r vigil.
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE missing_episodes SET rhi_offered_at = COALESCE($1, rhi_offered_at),
 			rhi_declined_at = COALESCE($2, rhi_declined_at), rhi_completed_at = COALESCE($3, rhi_completed_at),
-			rhi_notes = $4, rhi_offer_ms = COALESCE($5, rhi_offer_ms), rhi_complete_ms = COALESCE($6, rhi_complete_ms) WHERE id = $7`,
+			rhi_notes = $4, rhi_offer_ms = COALESCE(CAST($5 AS BIGINT), rhi_offer_ms), rhi_complete_ms = COALESCE(CAST($6 AS BIGINT), rhi_complete_ms) WHERE id = $7`,
 			nullTime(offered), nullTime(r.DeclinedAt), nullTime(r.CompletedAt), notes, since(offered), since(r.CompletedAt), id); err != nil {
 			return nil, nil, err
 		}

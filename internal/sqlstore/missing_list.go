@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -83,12 +84,16 @@ func figureSQL(f vigil.EpisodeFilter, t vigil.Targets, arg func(any) string) (st
 	}
 	rhi := strconv.FormatInt(vigil.RHIWithin.Milliseconds(), 10)
 	prevention := strconv.FormatInt(t.Prevention.Milliseconds(), 10)
-	returned := "e.found_at IS NOT NULL AND " + period("e.found_at") + " AND "
+	// Each condition adds its arguments only when used: PostgreSQL refuses
+	// parameters a statement does not use.
+	returned := func() string { return "e.found_at IS NOT NULL AND " + period("e.found_at") + " AND " }
 	grading := func(cond string) string {
 		return "EXISTS (SELECT 1 FROM risk_gradings g WHERE g.episode_id = e.id AND " + period("g.graded_at") + " AND " + risk("g.level") +
 			" AND g.ratify_ms IS NOT NULL AND " + cond + ")"
 	}
-	deployed := period("e.reported_at") + " AND " + risk("e.first_risk") + " AND e.deploy_ms IS NOT NULL AND " + msTarget("e.first_risk", t.Deploy) + " > 0 AND "
+	deployed := func() string {
+		return period("e.reported_at") + " AND " + risk("e.first_risk") + " AND e.deploy_ms IS NOT NULL AND " + msTarget("e.first_risk", t.Deploy) + " > 0 AND "
+	}
 	switch f.Figure {
 	case "":
 		return "", nil
@@ -101,23 +106,23 @@ func figureSQL(f vigil.EpisodeFilter, t vigil.Targets, arg func(any) string) (st
 	case "ratify_missed":
 		return grading("g.ratify_ms > " + msTarget("g.level", t.Ratify)), nil
 	case "deploy_met":
-		return deployed + "e.deploy_ms <= " + msTarget("e.first_risk", t.Deploy), nil
+		return deployed() + "e.deploy_ms <= " + msTarget("e.first_risk", t.Deploy), nil
 	case "deploy_missed":
-		return deployed + "e.deploy_ms > " + msTarget("e.first_risk", t.Deploy), nil
+		return deployed() + "e.deploy_ms > " + msTarget("e.first_risk", t.Deploy), nil
 	case "time_missing":
-		return returned + "e.missing_ms IS NOT NULL", nil
+		return returned() + "e.missing_ms IS NOT NULL", nil
 	case "prevention_met":
-		return returned + "e.prevention_ms <= " + prevention, nil
+		return returned() + "e.prevention_ms <= " + prevention, nil
 	case "prevention_missed":
-		return returned + "(e.prevention_ms IS NULL OR e.prevention_ms > " + prevention + ")", nil
+		return returned() + "(e.prevention_ms IS NULL OR e.prevention_ms > " + prevention + ")", nil
 	case "rhi_offered":
-		return returned + "e.rhi_offer_ms <= " + rhi, nil
+		return returned() + "e.rhi_offer_ms <= " + rhi, nil
 	case "rhi_not_offered":
-		return returned + "(e.rhi_offer_ms IS NULL OR e.rhi_offer_ms > " + rhi + ")", nil
+		return returned() + "(e.rhi_offer_ms IS NULL OR e.rhi_offer_ms > " + rhi + ")", nil
 	case "rhi_completed":
-		return returned + "e.rhi_complete_ms <= " + rhi, nil
+		return returned() + "e.rhi_complete_ms <= " + rhi, nil
 	case "rhi_not_completed":
-		return returned + "(e.rhi_complete_ms IS NULL OR e.rhi_complete_ms > " + rhi + ")", nil
+		return returned() + "(e.rhi_complete_ms IS NULL OR e.rhi_complete_ms > " + rhi + ")", nil
 	}
 	var v vigil.Validation
 	v.Add("figure", "There is no dashboard figure %q", f.Figure)
@@ -627,4 +632,218 @@ func (s *MissingService) SavePlan(ctx context.Context, p vigil.Plan) (*vigil.Pla
 			"review_at": instantText(p.ReviewAt)})
 	})
 	return out, err
+}
+
+// Dashboard implements vigil.MissingService: the figures for the force,
+// an LPA or a team over a period. The figures are counts over every
+// episode in the area (no one's record is shown); the lists behind them,
+// through Episodes with a Figure, show only what the reader may see.
+func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter) (*vigil.Dashboard, error) {
+	if f.To.IsZero() || f.From.IsZero() || !f.From.Before(f.To) {
+		var v vigil.Validation
+		v.Add("from", "Choose a period that ends after it starts")
+		return nil, v.Err()
+	}
+	d := &vigil.Dashboard{Filter: f, Open: map[vigil.RiskLevel]int{}}
+	err := s.db.readTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionRead, vigil.KindMissingDashboard); err != nil {
+			return err
+		}
+		t, err := tx.targets(ctx)
+		if err != nil {
+			return err
+		}
+		d.Targets = t
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + itoa(len(args))
+		}
+		area := func() string {
+			args = nil
+			var c []string
+			if f.LPAID != 0 {
+				c = append(c, "e.lpa_id = "+arg(f.LPAID))
+			}
+			if f.TeamID != 0 {
+				c = append(c, "e.team_id = "+arg(f.TeamID))
+			}
+			if len(c) == 0 {
+				return "TRUE"
+			}
+			return strings.Join(c, " AND ")
+		}
+		query := func(q string, scan func(*sql.Rows) error) error {
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				if err := scan(rows); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			return closeRows(rows)
+		}
+		// Open now, by risk.
+		if err := query("SELECT e.risk, COUNT(*) FROM missing_episodes e WHERE e.status = 'open' AND "+area()+" GROUP BY e.risk",
+			func(r *sql.Rows) error {
+				var risk vigil.RiskLevel
+				var n int
+				if err := r.Scan(&risk, &n); err != nil {
+					return err
+				}
+				d.Open[risk] = n
+				return nil
+			}); err != nil {
+			return err
+		}
+		months := monthsOf(f.From, f.To)
+		d.Trend = make([]vigil.TrendPoint, len(months))
+		for i, m := range months {
+			d.Trend[i].Month = m
+		}
+		month := func(at time.Time) int {
+			i, _ := slices.BinarySearchFunc(months, at, func(m, at time.Time) int {
+				return m.Compare(at)
+			})
+			if i < len(months) && months[i].Equal(at) {
+				return i
+			}
+			return i - 1
+		}
+		// Ratification, by the grading's level and time.
+		ratify := map[vigil.RiskLevel][]time.Duration{}
+		ratifyMonth := make([][]time.Duration, len(months))
+		where := area()
+		if err := query(`SELECT g.level, g.graded_at, g.ratify_ms FROM risk_gradings g JOIN missing_episodes e ON e.id = g.episode_id
+			WHERE g.graded_at >= `+arg(instant(f.From))+" AND g.graded_at < "+arg(instant(f.To))+" AND g.ratify_ms IS NOT NULL AND "+where,
+			func(r *sql.Rows) error {
+				var level vigil.RiskLevel
+				var at time.Time
+				var ms int64
+				if err := r.Scan(&level, scanInstant{&at}, &ms); err != nil {
+					return err
+				}
+				took := time.Duration(ms) * time.Millisecond
+				ratify[level] = append(ratify[level], took)
+				if i := month(at); i >= 0 {
+					ratifyMonth[i] = append(ratifyMonth[i], took)
+					d.Trend[i].RatifyWithin.Of++
+					if took <= t.Ratify[level] {
+						d.Trend[i].RatifyWithin.Met++
+					}
+				}
+				return nil
+			}); err != nil {
+			return err
+		}
+		// Reports and deployment, by the first grading's level.
+		deploy := map[vigil.RiskLevel][]time.Duration{}
+		deployMonth := make([][]time.Duration, len(months))
+		where = area()
+		if err := query(`SELECT e.first_risk, e.reported_at, e.deploy_ms FROM missing_episodes e
+			WHERE e.reported_at >= `+arg(instant(f.From))+" AND e.reported_at < "+arg(instant(f.To))+" AND "+where,
+			func(r *sql.Rows) error {
+				var level vigil.RiskLevel
+				var at time.Time
+				var ms sql.NullInt64
+				if err := r.Scan(&level, scanInstant{&at}, &ms); err != nil {
+					return err
+				}
+				d.Episodes++
+				i := month(at)
+				if i >= 0 {
+					d.Trend[i].Episodes++
+				}
+				if !ms.Valid || t.Deploy[level] <= 0 {
+					return nil
+				}
+				took := time.Duration(ms.Int64) * time.Millisecond
+				deploy[level] = append(deploy[level], took)
+				if i >= 0 {
+					deployMonth[i] = append(deployMonth[i], took)
+					d.Trend[i].DeployWithin.Of++
+					if took <= t.Deploy[level] {
+						d.Trend[i].DeployWithin.Met++
+					}
+				}
+				return nil
+			}); err != nil {
+			return err
+		}
+		for _, level := range slices.Backward(vigil.RiskLevels) {
+			d.Ratify = append(d.Ratify, vigil.RiskDelay{Risk: level, Target: t.Ratify[level], DelayStats: vigil.Summarise(ratify[level], t.Ratify[level])})
+			if t.Deploy[level] > 0 {
+				d.Deploy = append(d.Deploy, vigil.RiskDelay{Risk: level, Target: t.Deploy[level], DelayStats: vigil.Summarise(deploy[level], t.Deploy[level])})
+			}
+		}
+		for i := range months {
+			d.Trend[i].RatifyMedian = vigil.Summarise(ratifyMonth[i], 0).Median
+			d.Trend[i].DeployMedian = vigil.Summarise(deployMonth[i], 0).Median
+		}
+		// Returns in the period: time missing and the follow-up.
+		var missing, prevention []time.Duration
+		where = area()
+		rhi := vigil.RHIWithin.Milliseconds()
+		if err := query(`SELECT e.missing_ms, e.prevention_ms, e.rhi_offer_ms, e.rhi_complete_ms FROM missing_episodes e
+			WHERE e.found_at >= `+arg(instant(f.From))+" AND e.found_at < "+arg(instant(f.To))+" AND "+where,
+			func(r *sql.Rows) error {
+				var miss, prev, offer, done sql.NullInt64
+				if err := r.Scan(&miss, &prev, &offer, &done); err != nil {
+					return err
+				}
+				if miss.Valid {
+					missing = append(missing, time.Duration(miss.Int64)*time.Millisecond)
+				}
+				// A return with no prevention interview yet counts
+				// against the target, as its list does.
+				p := time.Duration(1<<62 - 1)
+				if prev.Valid {
+					p = time.Duration(prev.Int64) * time.Millisecond
+				}
+				prevention = append(prevention, p)
+				d.RHIOffered.Of++
+				d.RHICompleted.Of++
+				if offer.Valid && offer.Int64 <= rhi {
+					d.RHIOffered.Met++
+				}
+				if done.Valid && done.Int64 <= rhi {
+					d.RHICompleted.Met++
+				}
+				return nil
+			}); err != nil {
+			return err
+		}
+		d.TimeMissing = vigil.Summarise(missing, 0)
+		d.Prevention = vigil.Summarise(prevention, t.Prevention)
+		repeat, err := tx.repeatChildren(ctx, t, f.LPAID, f.TeamID, false)
+		if err != nil {
+			return err
+		}
+		d.Repeat.Of = len(repeat)
+		for _, c := range repeat {
+			if c.PlanID != 0 {
+				d.Repeat.Met++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// monthsOf is the start of each Europe/London calendar month that the
+// period [from, to) touches.
+func monthsOf(from, to time.Time) []time.Time {
+	l := vigil.London()
+	y, m, _ := from.In(l).Date()
+	var out []time.Time
+	for at := time.Date(y, m, 1, 0, 0, 0, 0, l); at.Before(to) && len(out) < 240; at = at.AddDate(0, 1, 0) {
+		out = append(out, at)
+	}
+	return out
 }

@@ -24,6 +24,9 @@ var london = func() *time.Location {
 	return l
 }()
 
+// London is the force's local time zone, for calendar days and months.
+func London() *time.Location { return london }
+
 // Fixed periods. These two come from national documents; the clock skew is
 // ours.
 const (
