@@ -38,6 +38,7 @@ type Services struct {
 	AccessLog  vigil.AccessLogService
 	BreakGlass vigil.BreakGlassService
 	Language   vigil.LanguageService
+	Missing    vigil.MissingService
 	// SSO is single sign-on; needed only when Config.OIDC is set.
 	SSO vigil.SSOService
 	// Health reports whether the database answers and is migrated.
@@ -223,6 +224,8 @@ func (s *Server) routesSetup() {
 	s.handle("GET /api/v1/agencies/{id}", s.apiAgency)
 	s.handle("POST /api/v1/agencies", s.apiCreateAgency)
 	s.handle("PUT /api/v1/agencies/{id}", s.apiUpdateAgency)
+	s.missingRoutes()
+	s.missingAPIRoutes()
 
 	s.handle("/", s.notFound)
 }

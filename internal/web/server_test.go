@@ -71,7 +71,7 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
 		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
-		Language: sqlstore.NewLanguageService(db), Health: db}
+		Language: sqlstore.NewLanguageService(db), Missing: sqlstore.NewMissingService(db), Health: db}
 	for _, o := range opts {
 		o(&cfg, &svc)
 	}

@@ -1,0 +1,4 @@
+package web
+
+// missingRoutes registers the missing-children pages.
+func (s *Server) missingRoutes() {}

@@ -1,0 +1,4 @@
+package web
+
+// missingAPIRoutes registers the missing-children API.
+func (s *Server) missingAPIRoutes() {}
