@@ -302,6 +302,9 @@ func (tx *Tx) noOverlap(ctx context.Context, child, except int64, lastSeen time.
 func (s *MissingService) Episode(ctx context.Context, id int64) (*vigil.Episode, error) {
 	var out *vigil.Episode
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionRead, vigil.KindEpisode); err != nil {
+			return err
+		}
 		e, err := tx.decideEpisode(ctx, vigil.ActionRead, id)
 		if err != nil {
 			return err

@@ -191,7 +191,7 @@ var RolePermissions = map[Role][]Permission{
 		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionRatify, ActionDeploy, ActionUpdate, ActionClose),
 		missingFigures),
 	RoleResponseOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionUpdate)),
+		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate)),
 	RoleMissingCoordinator: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
 		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
 		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate, ActionReturnInterview, ActionClose, ActionPlan, ActionExport),
@@ -209,7 +209,7 @@ var RolePermissions = map[Role][]Permission{
 	// children shared with their agency and those children's episodes, and
 	// record return home interviews: never break-glass.
 	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch),
-		perms(KindEpisode, ActionRead, ActionList, ActionReturnInterview)),
+		perms(KindEpisode, ActionRead, ActionList, ActionReturnInterview), perms(KindMissingTargets, ActionRead)),
 	// Auditors read accounts too: "what has this user looked at" starts
 	// from a username.
 	RoleAuditor: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),

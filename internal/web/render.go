@@ -58,6 +58,7 @@ func may(a vigil.Action, k vigil.RecordKind) func(*vigil.Principal) bool {
 var navigation = []NavItem{
 	{Label: "Home", Href: "/"},
 	{Label: "Children", Href: "/children", Allowed: may(vigil.ActionList, vigil.KindChild)},
+	{Label: "Missing", Href: "/missing", Allowed: may(vigil.ActionList, vigil.KindEpisode)},
 	{Label: "Organisation", Href: "/organisation", Allowed: may(vigil.ActionRead, vigil.KindOrganisation)},
 	{Label: "Access log", Href: "/access", Allowed: may(vigil.ActionSearch, vigil.KindAccessLog)},
 	{Label: "Language", Href: "/language", Allowed: may(vigil.ActionList, vigil.KindLanguage)},
@@ -104,9 +105,37 @@ func loadViews(a *assets) (*views, error) {
 		"can": func(p *vigil.Principal, action, kind string) bool {
 			return p.Has(vigil.Action(action), vigil.RecordKind(kind))
 		},
-		"join":      strings.Join,
-		"freetext":  newFreeText,
-		"highlight": highlight,
+		"join":           strings.Join,
+		"freetext":       newFreeText,
+		"highlight":      highlight,
+		"datetime_field": func(p *Page, name, label, hint string) dateTimeField { return newDateTime(p, name, label, hint, true) },
+		"date_field":     func(p *Page, name, label, hint string) dateTimeField { return newDateTime(p, name, label, hint, false) },
+		"dict3":          func(p *Page, name string, v any) pageValue { return pageValue{Page: p, Name: name, Value: v} },
+		"neg":            func(n int) int { return -n },
+		"delays":         delayRows,
+		"split":          strings.Fields,
+		"riskClass":      riskClass,
+		"statusClass":    statusClass,
+		"statusLabel":    statusLabel,
+		"duration":       durationWords,
+		"pct":            func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"short":          func(t time.Time) string { return londonTime(t).Format("2 Jan 2006 15:04") },
+		"shortp": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return londonTime(*t).Format("2 Jan 2006 15:04")
+		},
+		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"add": func(a, b int) int { return a + b },
+		"has": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
 		"status": func(active bool) string {
 			if active {
 				return "Active"
@@ -219,4 +248,23 @@ func (f formField) DescribedBy() string {
 func newFormField(p *Page, name, label, hint, width, autocomplete string) formField {
 	return formField{Name: name, Label: label, Hint: hint, Width: width, Autocomplete: autocomplete,
 		Value: p.Value(name), Error: p.FieldError(name)}
+}
+
+// dateTimeField is what the datetime partial draws.
+type dateTimeField struct {
+	formField
+	Day, Month, Year, Time string
+	WithTime               bool
+}
+
+func newDateTime(p *Page, name, label, hint string, withTime bool) dateTimeField {
+	return dateTimeField{formField: newFormField(p, name, label, hint, "", ""), Day: p.Value(name + "-day"),
+		Month: p.Value(name + "-month"), Year: p.Value(name + "-year"), Time: p.Value(name + "-time"), WithTime: withTime}
+}
+
+// pageValue passes a page, a field name and a value to a partial.
+type pageValue struct {
+	Page  *Page
+	Name  string
+	Value any
 }
