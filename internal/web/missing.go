@@ -131,7 +131,6 @@ func rowFor(queue string, e vigil.Episode, t vigil.Targets, now time.Time) episo
 		r.Status = timingTag{"ready", "govuk-tag--blue"}
 		return r
 	default:
-		r.Due = e.ReportedAt
 		r.Status = timingTag{statusLabel(e.Status), statusClass(e.Status)}
 		return r
 	}
