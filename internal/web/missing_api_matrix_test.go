@@ -23,7 +23,7 @@ func init() {
 
 var (
 	// Reporting a child missing grades the risk with it.
-	reporters     = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator}
+	reporters     = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleResponseOfficer, vigil.RoleMissingCoordinator}
 	ratifiers     = []vigil.Role{vigil.RoleControlRoomManager}
 	deployers     = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager}
 	episodeWork   = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleResponseOfficer, vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner, vigil.RoleDesignatedOfficer}
@@ -31,7 +31,7 @@ var (
 	closers       = []vigil.Role{vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator}
 	planners      = []vigil.Role{vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner}
 	figureReaders = []vigil.Role{vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner, vigil.RoleDesignatedOfficer, vigil.RoleAuditor, vigil.RoleSeniorLeader}
-	targetReader  = append(slices.Clone(figureReaders), vigil.RoleAdministrator)
+	targetReader  = append(slices.Clone(figureReaders), vigil.RoleAdministrator, vigil.RolePartner)
 	targetSetter  = []vigil.Role{vigil.RoleSeniorLeader, vigil.RoleAdministrator}
 )
 
@@ -81,6 +81,17 @@ func matrixEpisode(f *fixture, child int64, state string) *vigil.Episode {
 	}
 	if state == stateFound || state == stateClosable {
 		e := first(vigil.EpisodeFound)
+		if e != nil && state == stateFound && (e.PreventionAt != nil || e.RHICompletedAt != nil || e.RHIDeclinedAt != nil) {
+			// Its follow-up has begun: close it, and find a fresh one.
+			if e.PreventionAt == nil {
+				e = must(svc.Prevention(sys, e.ID, now, "", e.Version))
+			}
+			if e.RHIOfferedAt == nil {
+				e = must(svc.ReturnInterview(sys, e.ID, vigil.RHIDetails{OfferedAt: &now}, e.Version))
+			}
+			must(svc.Close(sys, e.ID, e.Version))
+			e = nil
+		}
 		if e == nil {
 			if open == nil {
 				open = matrixReport(f, child)

@@ -23,84 +23,10 @@ func init() {
 
 var (
 	episodeReaders = append(append([]vigil.Role{}, police...), vigil.RolePartner)
-	reporters      = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleResponseOfficer, vigil.RoleMissingCoordinator}
 	graders        = reporters
-	ratifiers      = []vigil.Role{vigil.RoleControlRoomManager}
-	deployers      = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager}
-	updaters       = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleResponseOfficer, vigil.RoleMissingCoordinator,
-		vigil.RoleMASHPractitioner, vigil.RoleDesignatedOfficer}
-	interviewers = []vigil.Role{vigil.RoleMissingCoordinator, vigil.RolePartner}
-	closers      = []vigil.Role{vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator}
-	planners     = []vigil.Role{vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner}
-	figureReader = []vigil.Role{vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner,
-		vigil.RoleDesignatedOfficer, vigil.RoleAuditor, vigil.RoleSeniorLeader}
-	targetSetter = []vigil.Role{vigil.RoleSeniorLeader, vigil.RoleAdministrator}
+	updaters       = episodeWork
+	figureReader   = figureReaders
 )
-
-// episodeSerial spaces the test episodes out in time: each new one is
-// earlier than the last, so none overlaps another.
-var episodeSerial int
-
-// Episode states a step needs.
-const (
-	stateOpen       = "open"       // missing, latest grading not ratified
-	stateFound      = "found"      // found, nothing after
-	stateFollowedUp = "followedup" // found, prevention interview and return interview offered
-)
-
-// episodeIn returns an episode of child in state.
-func episodeIn(f *fixture, child int64, state string) *vigil.Episode {
-	svc := sqlstore.NewMissingService(f.db)
-	sys := vigiltest.AsSystem(f.t, f.db)
-	open, err := svc.Episodes(sys, vigil.EpisodeFilter{ChildID: child, Status: vigil.EpisodeOpen})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var e *vigil.Episode
-	if len(open.Items) > 0 {
-		if e, err = svc.Episode(sys, open.Items[0].ID); err != nil {
-			f.t.Fatal(err)
-		}
-	} else {
-		c, err := sqlstore.NewChildService(f.db).Child(sys, child)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		lpa := c.LPAID
-		if lpa == 0 {
-			lpa = 2
-		}
-		episodeSerial++
-		seen := vigiltest.Epoch.Add(-time.Duration(episodeSerial) * 6 * time.Hour)
-		e, err = svc.Report(sys, vigil.NewReport{ChildID: child, ReportedAt: seen.Add(30 * time.Minute), ReporterName: "Matrix Reporter",
-			LastSeenAt: seen, LastSeenPlace: "Home", Circumstances: "Did not come home", LPAID: lpa,
-			Grading: vigil.Grading{Level: vigil.RiskMedium, Rationale: "Matrix test"}})
-		if err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	if state == stateOpen {
-		if g := e.Gradings[len(e.Gradings)-1]; g.RatifiedAt != nil {
-			if e, err = svc.Grade(sys, e.ID, vigil.Grading{Level: vigil.RiskMedium, Rationale: "Matrix regrade"}, e.Version); err != nil {
-				f.t.Fatal(err)
-			}
-		}
-		return e
-	}
-	if e, err = svc.Found(sys, e.ID, vigil.FoundDetails{At: e.LastSeenAt.Add(time.Hour), Place: "Town centre"}, e.Version); err != nil {
-		f.t.Fatal(err)
-	}
-	if state == stateFollowedUp {
-		if e, err = svc.Prevention(sys, e.ID, e.FoundAt.Add(10*time.Minute), "", e.Version); err != nil {
-			f.t.Fatal(err)
-		}
-		offered := e.FoundAt.Add(20 * time.Minute)
-		if e, err = svc.ReturnInterview(sys, e.ID, vigil.RHIDetails{OfferedAt: &offered}, e.Version); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	return e
-}
 
 // at writes a time as the date-time fields of a form.
 func at(v url.Values, name string, t time.Time) {
@@ -114,7 +40,7 @@ func at(v url.Values, name string, t time.Time) {
 // step builds a request to an episode step's page or form.
 func step(method, path, state string, body func(f *fixture, e *vigil.Episode, v url.Values)) func(*fixture, *who, int64) call {
 	return func(f *fixture, _ *who, child int64) call {
-		e := episodeIn(f, child, state)
+		e := matrixEpisode(f, child, state)
 		c := call{method: method, path: fmt.Sprintf("/missing/episodes/%d/%s", e.ID, path)}
 		if path == "" {
 			c.path = fmt.Sprintf("/missing/episodes/%d", e.ID)
@@ -130,16 +56,15 @@ func step(method, path, state string, body func(f *fixture, e *vigil.Episode, v 
 
 func reportForm(f *fixture, _ *who, child int64) call {
 	// The child must not be missing already.
-	episodeIn(f, child, stateFound)
-	episodeSerial++
-	seen := vigiltest.Epoch.Add(-time.Duration(episodeSerial) * 6 * time.Hour)
+	matrixEpisode(f, child, stateNone)
+	seen := vigiltest.Epoch
 	v := url.Values{"reporter_name": {"Matrix Reporter"}, "last_seen_place": {"School"}, "circumstances": {"Left school at lunchtime"},
 		"risk": {"low"}, "rationale": {"No known risks"}, "lpa_id": {"2"}}
 	if c, err := sqlstore.NewChildService(f.db).Child(vigiltest.AsSystem(f.t, f.db), child); err == nil && c.LPAID != 0 {
 		v.Set("lpa_id", strconv.FormatInt(c.LPAID, 10))
 	}
 	at(v, "last_seen_at", seen)
-	at(v, "reported_at", seen.Add(30*time.Minute))
+	at(v, "reported_at", seen)
 	return call{"POST", fmt.Sprintf("/children/%d/report-missing", child), v.Encode(), "application/x-www-form-urlencoded"}
 }
 
@@ -184,9 +109,9 @@ var missingPageMatrix = map[string]row{
 	"GET /missing/targets":   {req: get("/missing/targets"), allowed: targetSetter, ok: 200, anon: 303},
 	"POST /missing/targets":  {req: targetsForm, allowed: targetSetter, ok: 303, anon: 303},
 
-	"GET /missing/episodes/{id}":        {req: step("GET", "", stateOpen, nil), allowed: episodeReaders, ok: 200, scoped: true, anon: 303},
-	"GET /missing/episodes/{id}/ratify": {req: step("GET", "ratify", stateOpen, nil), allowed: ratifiers, ok: 200, scoped: true, anon: 303},
-	"POST /missing/episodes/{id}/ratify": {req: step("POST", "ratify", stateOpen, func(_ *fixture, _ *vigil.Episode, v url.Values) { v.Set("agree", "yes") }),
+	"GET /missing/episodes/{id}":        {req: step("GET", "", stateUnratified, nil), allowed: episodeReaders, ok: 200, scoped: true, anon: 303},
+	"GET /missing/episodes/{id}/ratify": {req: step("GET", "ratify", stateUnratified, nil), allowed: ratifiers, ok: 200, scoped: true, anon: 303},
+	"POST /missing/episodes/{id}/ratify": {req: step("POST", "ratify", stateUnratified, func(_ *fixture, _ *vigil.Episode, v url.Values) { v.Set("agree", "yes") }),
 		allowed: ratifiers, ok: 303, scoped: true, anon: 303},
 	"GET /missing/episodes/{id}/grade": {req: step("GET", "grade", stateOpen, nil), allowed: graders, ok: 200, scoped: true, anon: 303},
 	"POST /missing/episodes/{id}/grade": {req: step("POST", "grade", stateOpen, func(_ *fixture, _ *vigil.Episode, v url.Values) {
@@ -201,7 +126,7 @@ var missingPageMatrix = map[string]row{
 				break
 			}
 		}
-		at(v, "deployed_at", e.ReportedAt.Add(10*time.Minute))
+		at(v, "deployed_at", e.ReportedAt)
 	}), allowed: deployers, ok: 303, scoped: true, anon: 303},
 	"GET /missing/episodes/{id}/note": {req: step("GET", "note", stateOpen, nil), allowed: updaters, ok: 200, scoped: true, anon: 303},
 	"POST /missing/episodes/{id}/note": {req: step("POST", "note", stateOpen, func(_ *fixture, _ *vigil.Episode, v url.Values) {
@@ -210,24 +135,24 @@ var missingPageMatrix = map[string]row{
 	}), allowed: updaters, ok: 303, scoped: true, anon: 303},
 	"GET /missing/episodes/{id}/found": {req: step("GET", "found", stateOpen, nil), allowed: updaters, ok: 200, scoped: true, anon: 303},
 	"POST /missing/episodes/{id}/found": {req: step("POST", "found", stateOpen, func(_ *fixture, e *vigil.Episode, v url.Values) {
-		at(v, "found_at", e.LastSeenAt.Add(2*time.Hour))
+		at(v, "found_at", vigiltest.Epoch)
 		v.Set("found_place", "Park")
 	}), allowed: updaters, ok: 303, scoped: true, anon: 303},
 	"GET /missing/episodes/{id}/nmpu": {req: step("GET", "nmpu", stateOpen, nil), allowed: updaters, ok: 200, scoped: true, anon: 303},
 	"POST /missing/episodes/{id}/nmpu": {req: step("POST", "nmpu", stateOpen, func(_ *fixture, e *vigil.Episode, v url.Values) {
-		at(v, "nmpu_sent_at", e.ReportedAt.Add(time.Hour))
+		at(v, "nmpu_sent_at", vigiltest.Epoch)
 	}), allowed: updaters, ok: 303, scoped: true, anon: 303},
 	"GET /missing/episodes/{id}/prevention": {req: step("GET", "prevention", stateFound, nil), allowed: updaters, ok: 200, scoped: true, anon: 303},
 	"POST /missing/episodes/{id}/prevention": {req: step("POST", "prevention", stateFound, func(_ *fixture, e *vigil.Episode, v url.Values) {
-		at(v, "prevention_at", e.FoundAt.Add(time.Minute))
+		at(v, "prevention_at", vigiltest.Epoch)
 	}), allowed: updaters, ok: 303, scoped: true, anon: 303},
 	"GET /missing/episodes/{id}/return-interview": {req: step("GET", "return-interview", stateFound, nil), allowed: interviewers, ok: 200,
 		scoped: true, anon: 303},
 	"POST /missing/episodes/{id}/return-interview": {req: step("POST", "return-interview", stateFound, func(_ *fixture, e *vigil.Episode, v url.Values) {
-		at(v, "rhi_offered_at", e.FoundAt.Add(time.Minute))
+		at(v, "rhi_offered_at", vigiltest.Epoch)
 	}), allowed: interviewers, ok: 303, scoped: true, anon: 303},
-	"GET /missing/episodes/{id}/close": {req: step("GET", "close", stateFollowedUp, nil), allowed: closers, ok: 200, scoped: true, anon: 303},
-	"POST /missing/episodes/{id}/close": {req: step("POST", "close", stateFollowedUp, func(_ *fixture, _ *vigil.Episode, v url.Values) { v.Set("checked", "yes") }),
+	"GET /missing/episodes/{id}/close": {req: step("GET", "close", stateClosable, nil), allowed: closers, ok: 200, scoped: true, anon: 303},
+	"POST /missing/episodes/{id}/close": {req: step("POST", "close", stateClosable, func(_ *fixture, _ *vigil.Episode, v url.Values) { v.Set("checked", "yes") }),
 		allowed: closers, ok: 303, scoped: true, anon: 303},
 
 	"GET /children/{id}/report-missing":  {req: get("/children/{id}/report-missing"), allowed: reporters, ok: 200, scoped: true, anon: 303},
