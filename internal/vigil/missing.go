@@ -314,7 +314,7 @@ type TrendPoint struct {
 // "ratify_met", "deploy_missed", "deploy_met", "prevention_missed",
 // "rhi_not_offered", "rhi_not_completed". Each takes the filter's risk,
 // area and period.
-var Figures = []string{"open", "reported", "ratify_met", "ratify_missed", "deploy_met", "deploy_missed",
+var Figures = []string{"open", "reported", "ratify_met", "ratify_missed", "deploy_met", "deploy_missed", "time_missing",
 	"prevention_met", "prevention_missed", "rhi_offered", "rhi_not_offered", "rhi_completed", "rhi_not_completed"}
 
 // Targets are the force's settings for how fast each step should happen.
