@@ -218,6 +218,8 @@ func TestMatchChildrenIsTolerant(t *testing.T) {
 		liz := mustCreate(t, svc, mash, featherstone())
 		mo := mustCreate(t, svc, mash, vigil.NewChild{GivenName: "Muhammad", FamilyName: "Rahmani", DateOfBirth: dob(2011, 11, 2),
 			Sex: vigil.SexMale, LPAID: 1, ConfirmedNew: true})
+		aoife := mustCreate(t, svc, mash, vigil.NewChild{GivenName: "Aoife", FamilyName: "Gallagher", DateOfBirth: dob(2012, 5, 9),
+			Sex: vigil.SexFemale, LPAID: 1, ConfirmedNew: true})
 		for _, tc := range []struct {
 			name   string
 			q      vigil.ChildQuery
@@ -235,6 +237,11 @@ func TestMatchChildrenIsTolerant(t *testing.T) {
 				"Same given name (one of their other names)"},
 			{"Mohammed for Muhammad", vigil.ChildQuery{GivenName: "Mohammed", FamilyName: "Rahmany", DateOfBirth: dob(2011, 11, 2)}, mo.ID,
 				"Same date of birth"},
+			// An initial gives no key, and Gallagher misheard as Callagher
+			// shares none: the date of birth, day and month swapped, finds
+			// her.
+			{"found by the date of birth", vigil.ChildQuery{GivenName: "A", FamilyName: "Callagher", DateOfBirth: dob(2012, 9, 5)},
+				aoife.ID, "Date of birth with the day and month swapped"},
 		} {
 			ms := mustMatch(t, svc, mash, tc.q)
 			if len(ms) == 0 || ms[0].Child == nil || ms[0].Child.ID != tc.want {
