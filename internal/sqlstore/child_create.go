@@ -19,8 +19,8 @@ import (
 // birth, whatever the searcher's scope; vigil.MatchChild scores them; and
 // only then does the policy decide what the searcher is told of each.
 
-// maxCandidates bounds the children a search scores: those sharing most
-// name keys (and the date of birth) first.
+// maxCandidates bounds the children a search scores: those sharing the
+// best name keys (and the date of birth) first.
 const maxCandidates = 200
 
 func markerText(m []string) string { return listText(m, func(s string) string { return s }) }
@@ -71,13 +71,17 @@ func (tx *Tx) possibleMatches(ctx context.Context, q vigil.ChildQuery) ([]scored
 		args = append(args, v)
 		return "$" + itoa(len(args))
 	}
+	// Each of the query's name tokens counts its best key a child shares
+	// (see vigil.SearchKeys); the date of birth, or the day and month
+	// swapped, counts as much as one token's own spelling and a bit more.
 	var parts []string
-	if keys := vigil.NameKeys(q.GivenName, q.FamilyName, q.OtherNames); len(keys) > 0 {
-		in := make([]string, len(keys))
+	if keys := vigil.SearchKeys(q.GivenName, q.FamilyName, q.OtherNames); len(keys) > 0 {
+		values := make([]string, len(keys))
 		for i, k := range keys {
-			in[i] = arg(k)
+			values[i] = "(" + arg(k.Key) + ", CAST(" + arg(k.Token) + " AS INTEGER), CAST(" + arg(k.Weight) + " AS INTEGER))"
 		}
-		parts = append(parts, "SELECT child_id, 1 AS w FROM child_name_keys WHERE name_key IN ("+strings.Join(in, ", ")+")")
+		parts = append(parts, `SELECT k.child_id, max(q.column3) AS w FROM child_name_keys k
+			JOIN (VALUES `+strings.Join(values, ", ")+`) q ON q.column1 = k.name_key GROUP BY k.child_id, q.column2`)
 	}
 	if dob := q.DateOfBirth; !dob.IsZero() {
 		dates := []string{arg(date(dob))}
@@ -85,8 +89,8 @@ func (tx *Tx) possibleMatches(ctx context.Context, q vigil.ChildQuery) ([]scored
 			// The day and month the other way round.
 			dates = append(dates, arg(date(time.Date(y, time.Month(d), int(m), 0, 0, 0, 0, time.UTC))))
 		}
-		// A date of birth counts as two shared keys.
-		parts = append(parts, "SELECT id AS child_id, 2 AS w FROM children WHERE date_of_birth IN ("+strings.Join(dates, ", ")+")")
+		parts = append(parts, "SELECT id AS child_id, "+itoa(vigil.KeyWeightToken+1)+
+			" AS w FROM children WHERE date_of_birth IN ("+strings.Join(dates, ", ")+")")
 	}
 	if len(parts) == 0 {
 		return nil, nil

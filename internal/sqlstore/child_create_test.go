@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -295,6 +296,40 @@ func TestMatchChildrenAtMostTen(t *testing.T) {
 			if ms[i].Score > ms[i-1].Score {
 				t.Errorf("match %d scores %.3f after %.3f", i, ms[i].Score, ms[i-1].Score)
 			}
+		}
+	})
+}
+
+// TestMatchChildrenRanksCandidates: a search scores at most a few hundred
+// candidates, so the child who shares a key with each name must come
+// before the many who share as many keys with fewer names.
+func TestMatchChildrenRanksCandidates(t *testing.T) {
+	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		loadSmallDemo(t, db)
+		sys := vigiltest.AsSystem(t, db)
+		// 250 Lucy Smiths: each shares two keys with "Liz Smyth", one
+		// sounding like each name.
+		lucies := func() iter.Seq2[sqlstore.ChildLinks, error] {
+			return func(yield func(sqlstore.ChildLinks, error) bool) {
+				for i := range 250 {
+					c := vigil.Child{ID: int64(1000 + i), ForceID: 1, GivenName: "Lucy", FamilyName: "Smith",
+						DateOfBirth: dob(2009, 1, 1).AddDate(0, 0, i), Sex: vigil.SexFemale, LPAID: 1}
+					if !yield(sqlstore.ChildLinks{Child: c}, nil) {
+						return
+					}
+				}
+			}
+		}
+		if err := db.BulkLoad(sys, func(b *sqlstore.Bulk) error { _, err := b.Children(lucies, nil); return err }); err != nil {
+			t.Fatal(err)
+		}
+		svc := sqlstore.NewChildService(db)
+		mash := vigiltest.As(t, db, "mash.officer")
+		liz := mustCreate(t, svc, mash, vigil.NewChild{GivenName: "Elizabeth", FamilyName: "Smith", DateOfBirth: dob(2010, 3, 4),
+			Sex: vigil.SexFemale, LPAID: 1, ConfirmedNew: true})
+		ms := mustMatch(t, svc, mash, vigil.ChildQuery{GivenName: "Liz", FamilyName: "Smyth"})
+		if len(ms) == 0 || ms[0].Child == nil || ms[0].Child.ID != liz.ID {
+			t.Errorf("Liz Smyth finds %+v; want child %d first", ms, liz.ID)
 		}
 	})
 }

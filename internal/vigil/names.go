@@ -208,6 +208,46 @@ func NameKeys(given, family, other string) []string {
 	return slices.Compact(keys)
 }
 
+// SearchKey is one key a search looks children up by (see NameKeys): the
+// query's name token it came from, numbered from 0 in the order of
+// NameTokens, and how much a child sharing it counts towards being a
+// candidate.
+type SearchKey struct {
+	Key    string
+	Token  int
+	Weight int
+}
+
+// Weights of search keys: a child sharing a token counts more than one
+// sharing its full form, and that more than one that only sounds alike.
+const (
+	KeyWeightToken    = 3
+	KeyWeightFullForm = 2
+	KeyWeightSound    = 1
+)
+
+// SearchKeys returns the keys a query's names are looked up by, each with
+// its token and weight, so that a store can rank candidates by the best
+// key each token shares, summed over the tokens: a child who shares a key
+// with both the given and the family name comes before one who shares two
+// keys with one of them. A token given twice counts once.
+func SearchKeys(given, family, other string) []SearchKey {
+	var out []SearchKey
+	var seen []string
+	for _, t := range NameTokens(given, family, other) {
+		if len(t) < 2 || slices.Contains(seen, t) {
+			continue
+		}
+		i := len(seen)
+		seen = append(seen, t)
+		out = append(out, SearchKey{t, i, KeyWeightToken}, SearchKey{PhoneticKey(t), i, KeyWeightSound})
+		for _, f := range fullForms[t] {
+			out = append(out, SearchKey{f, i, KeyWeightFullForm})
+		}
+	}
+	return out
+}
+
 // PhoneticKey is a name token's sound-alike code: American Soundex (the
 // first letter and three digits for the consonant sounds that follow),
 // computed after a few English spelling rules so that names which start

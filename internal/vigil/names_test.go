@@ -111,6 +111,24 @@ func TestNameKeys(t *testing.T) {
 	}
 }
 
+func TestSearchKeys(t *testing.T) {
+	got := SearchKeys("Liz", "Smyth", "Liz")
+	want := []SearchKey{{"liz", 0, KeyWeightToken}, {"#L200", 0, KeyWeightSound}, {"elizabeth", 0, KeyWeightFullForm},
+		{"smyth", 1, KeyWeightToken}, {"#S530", 1, KeyWeightSound}}
+	if !slices.Equal(got, want) {
+		t.Errorf("SearchKeys = %v, want %v", got, want)
+	}
+	// The same keys as NameKeys.
+	var keys []string
+	for _, k := range SearchKeys("Elizabeth Anne", "Smith-Jones", "Lizzie, J") {
+		keys = append(keys, k.Key)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(slices.Compact(keys), NameKeys("Elizabeth Anne", "Smith-Jones", "Lizzie, J")) {
+		t.Errorf("SearchKeys and NameKeys disagree: %q", keys)
+	}
+}
+
 func TestSameName(t *testing.T) {
 	yes := [][2]string{{"liz", "elizabeth"}, {"beth", "lizzie"}, {"kate", "catherine"}, {"katherine", "kathryn"},
 		{"jack", "john"}, {"liam", "william"}, {"bill", "will"}, {"alex", "alexandra"}, {"sasha", "alexander"},
