@@ -58,9 +58,8 @@ func (tx *Tx) writeNameKeys(ctx context.Context, c *vigil.Child) error {
 
 // scoredChild is a candidate with its score.
 type scoredChild struct {
-	child   vigil.Child
-	score   float64
-	reasons []string
+	child vigil.Child
+	score float64
 }
 
 // possibleMatches returns the children the query could describe, best
@@ -128,8 +127,8 @@ func (tx *Tx) possibleMatches(ctx context.Context, q vigil.ChildQuery) ([]scored
 			rows.Close()
 			return nil, err
 		}
-		if score, why := vigil.MatchChild(q, *c); score >= vigil.PossibleMatch {
-			out = append(out, scoredChild{child: *c, score: score, reasons: why})
+		if score, _ := vigil.MatchChild(q, *c); score >= vigil.PossibleMatch {
+			out = append(out, scoredChild{child: *c, score: score})
 		}
 	}
 	if err := closeRows(rows); err != nil {
