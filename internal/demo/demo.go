@@ -9,6 +9,7 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,6 +288,9 @@ func (o *Org) Children(cfg Config, yield func(vigil.Child, ChildLinks) error) er
 	// the children.
 	r := rand.New(rand.NewPCG(cfg.Seed^0x5eed, cfg.Seed+1))
 	names := newNamer(r)
+	// The profile (school, markers, care) draws on a stream of its own, so
+	// that it leaves the rest of each child as it was.
+	pr := rand.New(rand.NewPCG(cfg.Seed^0xc41d_9f11e, cfg.Seed+2))
 	asOf := time.Date(cfg.AsOf.Year(), cfg.AsOf.Month(), cfg.AsOf.Day(), 0, 0, 0, 0, time.UTC)
 	for i := range o.ChildCount {
 		c := vigil.Child{ID: int64(i + 1), ForceID: o.Force.ID}
@@ -313,12 +317,86 @@ func (o *Org) Children(cfg Config, yield func(vigil.Child, ChildLinks) error) er
 		c.AddressLine = fmt.Sprintf("%d %s %s", 1+r.IntN(180), streetNames[r.IntN(len(streetNames))], streetKinds[r.IntN(len(streetKinds))])
 		c.Town = place.town
 		c.Postcode = fmt.Sprintf("%s %d%c%c", place.district, 1+r.IntN(9), postcodeLetter(r), postcodeLetter(r))
+		childProfile(pr, &c, lpa, vigil.AgeOn(c.DateOfBirth, asOf))
 		if err := yield(c, o.links(r, c, asOf)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// childProfile gives a child a school for their age and area, warning
+// markers for about a quarter (teenagers more often), a social worker for
+// about a third, and for about one in eight a care placement: foster
+// carers, a children's home or a relative, placed mostly by the council
+// of the child's own area.
+func childProfile(r *rand.Rand, c *vigil.Child, lpa, age int) {
+	switch {
+	case age >= 16:
+		c.School = pickFrom(r, lpaSchools[lpa].secondary)
+		if r.IntN(3) == 0 {
+			c.School = "Kingsmoor College"
+		}
+	case age >= 11:
+		c.School = pickFrom(r, lpaSchools[lpa].secondary)
+	case age >= 4:
+		c.School = pickFrom(r, lpaSchools[lpa].primary)
+	}
+	teen := age >= 12
+	chance := 12
+	if teen {
+		chance = 35
+	}
+	if r.IntN(100) < chance {
+		n := 1 + r.IntN(2)
+		for range n {
+			m := demoMarkers[r.IntN(len(demoMarkers))]
+			if !teen && (m == "sexual_exploitation" || m == "criminal_exploitation" || m == "weapons" || m == "substance_misuse") {
+				m = "medical"
+			}
+			if !slices.Contains(c.WarningMarkers, m) {
+				c.WarningMarkers = append(c.WarningMarkers, m)
+			}
+		}
+	}
+	council := []string{"Ashvale Council", "Marlcombe Borough Council"}
+	if r.IntN(100) < 13 {
+		c.LookedAfter = true
+		home := lpa
+		if r.IntN(5) == 0 {
+			home = 1 - lpa
+		}
+		c.PlacingAuthority = council[home]
+		carerGiven, carerFamily := demoCarer(r)
+		switch n := r.IntN(100); {
+		case n < 55:
+			c.Placement = "Foster placement"
+			c.Carers = fmt.Sprintf("%s and %s %s (foster carers)", carerGiven, pickFrom(r, boysNames), carerFamily)
+		case n < 85 && age >= 10:
+			h := pickFrom(r, childrensHomes[lpa])
+			c.Placement = "Residential children's home, " + h
+			c.Carers = "Staff at " + h + "; registered manager " + carerGiven + " " + carerFamily
+		default:
+			c.Placement = "Kinship care with a relative"
+			c.Carers = carerGiven + " " + c.FamilyName + " (" + pickFrom(r, []string{"grandmother", "aunt", "older sister"}) + ")"
+		}
+	}
+	if c.LookedAfter || r.IntN(100) < 25 {
+		given, family := demoCarer(r)
+		team := council[lpa]
+		if c.LookedAfter {
+			team = c.PlacingAuthority
+		}
+		c.SocialWorker = given + " " + family + ", " + team + " Children's Services"
+	}
+}
+
+// demoCarer is an adult's name from the profile stream.
+func demoCarer(r *rand.Rand) (string, string) {
+	return pickFrom(r, girlsNames), pickFrom(r, familyNames)
+}
+
+func pickFrom(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
 
 func childAge(r *rand.Rand) int {
 	if r.IntN(100) < 70 {

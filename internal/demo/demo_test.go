@@ -2,6 +2,7 @@ package demo
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,6 +106,63 @@ func TestChildrenLookReal(t *testing.T) {
 	}
 	if teens < 240 || teens > 320 {
 		t.Errorf("%d of 400 children are 12 to 17; the demo should have about 70%%", teens)
+	}
+}
+
+func TestChildProfiles(t *testing.T) {
+	cfg := Config{Seed: 9, Scale: Small, AsOf: asOf}
+	cs := children(t, cfg)
+	looked, marked, social, school := 0, 0, 0, 0
+	councils := map[string]int{}
+	for _, c := range cs {
+		n := vigil.NewChildFrom(c)
+		n.Normalise()
+		if err := n.Validate(asOf); err != nil {
+			t.Errorf("demo child %d would not pass validation: %v", c.ID, err)
+		}
+		if !slices.Equal(n.WarningMarkers, c.WarningMarkers) && len(c.WarningMarkers) > 0 {
+			// Normalise orders markers as the list does; the demo need not.
+			slices.Sort(n.WarningMarkers)
+			got := slices.Clone(c.WarningMarkers)
+			slices.Sort(got)
+			if !slices.Equal(n.WarningMarkers, got) {
+				t.Errorf("child %d has unknown or repeated markers %q", c.ID, c.WarningMarkers)
+			}
+		}
+		age := vigil.AgeOn(c.DateOfBirth, asOf)
+		if (c.School != "") != (age >= 4) {
+			t.Errorf("child %d, aged %d, has school %q", c.ID, age, c.School)
+		}
+		if c.School != "" {
+			school++
+		}
+		if len(c.WarningMarkers) > 0 {
+			marked++
+		}
+		if c.SocialWorker != "" {
+			social++
+		}
+		if c.LookedAfter {
+			looked++
+			councils[c.PlacingAuthority]++
+			if c.Placement == "" || c.Carers == "" {
+				t.Errorf("looked-after child %d has no placement or carers: %+v", c.ID, c)
+			}
+			if c.SocialWorker == "" {
+				t.Errorf("looked-after child %d has no social worker", c.ID)
+			}
+		} else if c.PlacingAuthority != "" || c.Placement != "" || c.Carers != "" {
+			t.Errorf("child %d is not looked after but has a placement: %+v", c.ID, c)
+		}
+	}
+	if looked < 30 || looked > 70 {
+		t.Errorf("%d of 400 children are looked after; the demo should have 10 to 15%%", looked)
+	}
+	if len(councils) != 2 || councils["Ashvale Council"] == 0 || councils["Marlcombe Borough Council"] == 0 {
+		t.Errorf("placing authorities: %v", councils)
+	}
+	if marked < 60 || marked > 160 || social < 80 || school < 300 {
+		t.Errorf("%d children with markers, %d with a social worker, %d at school", marked, social, school)
 	}
 }
 

@@ -89,3 +89,33 @@ var streetNames = []string{
 }
 
 var streetKinds = []string{"Road", "Street", "Close", "Avenue", "Lane", "Way", "Crescent", "Drive", "Gardens", "Court"}
+
+// lpaSchools are each LPA's schools (invented, like the places).
+var lpaSchools = []struct{ primary, secondary []string }{
+	{
+		primary: []string{"Ashvale Park Primary School", "Brackenford Primary School", "St Mary's Church of England Primary School, Ashvale",
+			"Thornbury Heath Infant and Junior School", "Elmstead Village Primary School"},
+		secondary: []string{"Ashvale Academy", "Brackenford High School", "St Aidan's Catholic High School", "Elmstead School",
+			"Ashvale Learning Centre (pupil referral unit)"},
+	},
+	{
+		primary: []string{"Marlcombe Park Primary School", "Saltmouth Primary School", "Westhaven Community Primary School",
+			"Coldharbour Bay Primary School", "Our Lady of the Sea Catholic Primary School"},
+		secondary: []string{"Marlcombe Grammar School", "Saltmouth Community College", "Westhaven Academy", "Coldharbour Bay School",
+			"Marlcombe Learning Centre (pupil referral unit)"},
+	},
+}
+
+// childrensHomes are the invented children's homes of each LPA.
+var childrensHomes = [][]string{
+	{"Beech House, Ashvale", "The Larches, Brackenford", "Heathside Lodge, Thornbury Heath"},
+	{"Harbour View, Saltmouth", "Cliff Cottage, Westhaven", "Marlcombe Lodge, Marlcombe"},
+}
+
+// demoMarkers are the warning markers demo children carry, the common
+// ones more than once.
+var demoMarkers = []string{
+	"criminal_exploitation", "criminal_exploitation", "sexual_exploitation", "sexual_exploitation", "self_harm", "self_harm",
+	"mental_health", "mental_health", "medical", "medical", "send", "substance_misuse", "online_harm", "domestic_abuse",
+	"communication", "trafficking", "unaccompanied", "violence", "weapons",
+}

@@ -24,15 +24,19 @@ var _ vigil.ChildService = (*ChildService)(nil)
 const breakGlassFor = 8 * time.Hour
 
 const childCols = `c.id, c.force_id, c.given_name, c.family_name, c.other_names, c.date_of_birth, c.sex, c.ethnicity,
-	c.address_line, c.town, c.postcode, c.lpa_id, c.created_at, c.created_by, c.updated_at, c.updated_by, c.version`
+	c.address_line, c.town, c.postcode, c.lpa_id, c.school, c.warning_markers, c.social_worker, c.looked_after,
+	c.placing_authority, c.placement, c.carers, c.created_at, c.created_by, c.updated_at, c.updated_by, c.version`
 
 func scanChild(row scanner) (*vigil.Child, error) {
 	var c vigil.Child
+	var markers string
 	err := row.Scan(append([]any{&c.ID, &c.ForceID, &c.GivenName, &c.FamilyName, &c.OtherNames, scanDate{&c.DateOfBirth},
-		&c.Sex, &c.Ethnicity, &c.AddressLine, &c.Town, &c.Postcode, nullInt{&c.LPAID}}, stampDest(&c.Stamp)...)...)
+		&c.Sex, &c.Ethnicity, &c.AddressLine, &c.Town, &c.Postcode, nullInt{&c.LPAID}, &c.School, &markers, &c.SocialWorker,
+		&c.LookedAfter, &c.PlacingAuthority, &c.Placement, &c.Carers}, stampDest(&c.Stamp)...)...)
 	if err != nil {
 		return nil, err
 	}
+	c.WarningMarkers = listItems(markers)
 	return &c, nil
 }
 
@@ -295,15 +299,23 @@ func (tx *Tx) mask(ctx context.Context, recs []vigil.ChildRecord) error {
 				continue
 			}
 			r.Withheld = append(r.Withheld, part)
-			switch part {
-			case vigil.PartAddress:
-				r.AddressLine, r.Town, r.Postcode = "", "", ""
-			case vigil.PartIdentity:
-				r.OtherNames, r.Ethnicity = "", ""
-			}
+			blankPart(&r.Child, part)
 		}
 	}
 	return nil
+}
+
+// blankPart blanks the fields of one part of a child's record (see
+// vigil.ChildFieldPart). The names, date of birth and sex stay: without
+// them there is no record to show.
+func blankPart(c *vigil.Child, part string) {
+	switch part {
+	case vigil.PartAddress:
+		c.AddressLine, c.Town, c.Postcode, c.School, c.Placement, c.Carers = "", "", "", "", "", ""
+	case vigil.PartIdentity:
+		c.OtherNames, c.Ethnicity, c.WarningMarkers, c.SocialWorker = "", "", nil, ""
+		c.LookedAfter, c.PlacingAuthority = false, ""
+	}
 }
 
 // Children implements vigil.ChildService.
@@ -688,6 +700,22 @@ func (s *ChildService) ChildHistory(ctx context.Context, id int64) ([]vigil.Chan
 		var err error
 		if out, err = tx.historyOf(ctx, vigil.KindChild, id); err != nil {
 			return err
+		}
+		// The history holds every field's values: leave out those of parts
+		// held back from the principal, as a read of the record would.
+		rec := []vigil.ChildRecord{{Child: vigil.Child{ID: id}}}
+		if err := tx.mask(ctx, rec); err != nil {
+			return err
+		}
+		if len(rec[0].Withheld) > 0 {
+			kept := out[:0]
+			for _, ch := range out {
+				ch.Fields = slices.DeleteFunc(ch.Fields, func(f vigil.FieldChange) bool { return rec[0].IsWithheld(vigil.ChildFieldPart(f.Field)) })
+				if len(ch.Fields) > 0 {
+					kept = append(kept, ch)
+				}
+			}
+			out = kept
 		}
 		tx.log(vigil.ActionRead, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "history")
 		return nil

@@ -377,14 +377,28 @@ func (b *Bulk) Children(children func() iter.Seq2[ChildLinks, error], progress f
 		}
 	}
 	n, err := b.Copy("children", []string{"id", "force_id", "given_name", "family_name", "other_names", "date_of_birth",
-		"sex", "ethnicity", "address_line", "town", "postcode", "lpa_id", "created_at", "created_by", "updated_at",
+		"sex", "ethnicity", "address_line", "town", "postcode", "lpa_id", "school", "warning_markers", "social_worker",
+		"looked_after", "placing_authority", "placement", "carers", "created_at", "created_by", "updated_at",
 		"updated_by", "version"}, pass(func(l ChildLinks, emit func(Row) bool) bool {
 		c := l.Child
 		return emit(Row{c.ID, c.ForceID, c.GivenName, c.FamilyName, c.OtherNames, Date(c.DateOfBirth), string(c.Sex),
-			c.Ethnicity, c.AddressLine, c.Town, c.Postcode, nullIfZero(c.LPAID), b.now, nullIfZero(b.by), b.now,
+			c.Ethnicity, c.AddressLine, c.Town, c.Postcode, nullIfZero(c.LPAID), c.School, markerText(c.WarningMarkers),
+			c.SocialWorker, c.LookedAfter, c.PlacingAuthority, c.Placement, c.Carers, b.now, nullIfZero(b.by), b.now,
 			nullIfZero(b.by), 1})
 	}), prog("children"))
 	if err != nil {
+		return n, err
+	}
+	// The search before create finds children by these keys.
+	if _, err := b.Copy("child_name_keys", []string{"child_id", "name_key"}, pass(func(l ChildLinks, emit func(Row) bool) bool {
+		c := l.Child
+		for _, k := range vigil.NameKeys(c.GivenName, c.FamilyName, c.OtherNames) {
+			if !emit(Row{c.ID, k}) {
+				return false
+			}
+		}
+		return true
+	}), prog("name keys")); err != nil {
 		return n, err
 	}
 	if _, err := b.Copy("child_assignments", []string{"child_id", "team_id", "person_id", "assigned_at", "assigned_by"},

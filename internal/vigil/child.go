@@ -2,6 +2,8 @@ package vigil
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,11 +42,175 @@ type Child struct {
 	Town        string    `json:"town,omitempty"`
 	Postcode    string    `json:"postcode,omitempty"`
 	LPAID       int64     `json:"lpa_id,omitempty"`
+	// The child's profile. School, placement and carers say where the
+	// child can be found, so they belong to the address part and are held
+	// back with it; the rest belong to the identity part.
+	School         string   `json:"school,omitempty"`
+	WarningMarkers []string `json:"warning_markers,omitempty"` // codes of WarningMarkers
+	SocialWorker   string   `json:"social_worker,omitempty"`
+	// LookedAfter says the child is in the care of a local authority (the
+	// placing authority), living in Placement with Carers.
+	LookedAfter      bool   `json:"looked_after"`
+	PlacingAuthority string `json:"placing_authority,omitempty"`
+	Placement        string `json:"placement,omitempty"`
+	Carers           string `json:"carers,omitempty"`
 	Stamp
 }
 
 // FullName is the child's name as a page shows it.
 func (c Child) FullName() string { return strings.TrimSpace(c.GivenName + " " + c.FamilyName) }
+
+// NewChild is what is recorded about a child when their record is created
+// or changed.
+type NewChild struct {
+	GivenName        string    `json:"given_name"`
+	FamilyName       string    `json:"family_name"`
+	OtherNames       string    `json:"other_names,omitempty"`
+	DateOfBirth      time.Time `json:"date_of_birth"`
+	Sex              Sex       `json:"sex"`
+	Ethnicity        string    `json:"ethnicity,omitempty"`
+	AddressLine      string    `json:"address_line,omitempty"`
+	Town             string    `json:"town,omitempty"`
+	Postcode         string    `json:"postcode,omitempty"`
+	LPAID            int64     `json:"lpa_id"`
+	School           string    `json:"school,omitempty"`
+	WarningMarkers   []string  `json:"warning_markers,omitempty"`
+	SocialWorker     string    `json:"social_worker,omitempty"`
+	LookedAfter      bool      `json:"looked_after"`
+	PlacingAuthority string    `json:"placing_authority,omitempty"`
+	Placement        string    `json:"placement,omitempty"`
+	Carers           string    `json:"carers,omitempty"`
+	// ConfirmedNew says the person searched first, saw the possible
+	// matches, and this child is none of them. A new record with possible
+	// matches is refused without it.
+	ConfirmedNew bool `json:"confirmed_new,omitempty"`
+}
+
+// NewChildFrom returns a child's record as the fields a change starts from.
+func NewChildFrom(c Child) NewChild {
+	return NewChild{GivenName: c.GivenName, FamilyName: c.FamilyName, OtherNames: c.OtherNames, DateOfBirth: c.DateOfBirth,
+		Sex: c.Sex, Ethnicity: c.Ethnicity, AddressLine: c.AddressLine, Town: c.Town, Postcode: c.Postcode, LPAID: c.LPAID,
+		School: c.School, WarningMarkers: slices.Clone(c.WarningMarkers), SocialWorker: c.SocialWorker, LookedAfter: c.LookedAfter,
+		PlacingAuthority: c.PlacingAuthority, Placement: c.Placement, Carers: c.Carers}
+}
+
+// Query is the search before create for this child.
+func (n NewChild) Query() ChildQuery {
+	return ChildQuery{GivenName: n.GivenName, FamilyName: n.FamilyName, OtherNames: n.OtherNames, DateOfBirth: n.DateOfBirth}
+}
+
+// postcodeRE is the shape of a UK postcode, spaces removed.
+var postcodeRE = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$`)
+
+// Normalise tidies what was entered: spaces trimmed, the date of birth a
+// calendar date, the postcode in capitals with one space before its last
+// three characters, warning markers in the order of WarningMarkers without
+// repeats, and the placing authority, placement and carers cleared when
+// the child is not looked after (a form hides those questions then, so
+// whatever they hold was not meant).
+func (n *NewChild) Normalise() {
+	for _, f := range []*string{&n.GivenName, &n.FamilyName, &n.OtherNames, &n.Ethnicity, &n.AddressLine, &n.Town,
+		&n.School, &n.SocialWorker, &n.PlacingAuthority, &n.Placement, &n.Carers} {
+		*f = strings.Join(strings.Fields(*f), " ")
+	}
+	if !n.DateOfBirth.IsZero() {
+		n.DateOfBirth = dateOnly(n.DateOfBirth)
+	}
+	if pc := strings.ToUpper(strings.Join(strings.Fields(n.Postcode), "")); len(pc) > 3 {
+		n.Postcode = pc[:len(pc)-3] + " " + pc[len(pc)-3:]
+	} else {
+		n.Postcode = pc
+	}
+	var known, unknown []string
+	for _, m := range WarningMarkers {
+		if slices.Contains(n.WarningMarkers, m.Code) {
+			known = append(known, m.Code)
+		}
+	}
+	for _, m := range n.WarningMarkers {
+		if m = strings.TrimSpace(m); m != "" && !ValidWarningMarker(m) && !slices.Contains(unknown, m) {
+			unknown = append(unknown, m)
+		}
+	}
+	n.WarningMarkers = append(known, unknown...)
+	if !n.LookedAfter {
+		n.PlacingAuthority, n.Placement, n.Carers = "", "", ""
+	}
+}
+
+// Validate checks a new child's record (call Normalise first): the child
+// must be under 18 today. Fields: given_name, family_name, other_names,
+// date_of_birth, sex, ethnicity, address_line, town, postcode, lpa_id,
+// school, warning_markers, social_worker, placing_authority, placement,
+// carers.
+func (n NewChild) Validate(now time.Time) error { return n.validate(now, now) }
+
+// ValidateChange checks a change to the record of a child first recorded
+// at created: the child must have been under 18 then (a child on record
+// may since have turned 18, and their date of birth may still be put
+// right).
+func (n NewChild) ValidateChange(now, created time.Time) error { return n.validate(now, created) }
+
+func (n NewChild) validate(now, childOn time.Time) error {
+	var v Validation
+	name := func(field, what, value string, most int) {
+		switch {
+		case value == "":
+			v.Add(field, "Enter the child's %s", what)
+		case len(NameTokens(value)) == 0:
+			v.Add(field, "%s must include a letter", upperFirst(what))
+		case len(value) > most:
+			v.Add(field, "%s must be %d characters or fewer", upperFirst(what), most)
+		}
+	}
+	name("given_name", "given name", n.GivenName, 100)
+	name("family_name", "family name", n.FamilyName, 100)
+	if len(n.OtherNames) > 200 {
+		v.Add("other_names", "Other names must be 200 characters or fewer")
+	}
+	today := londonDate(now)
+	switch dob := dateOnly(n.DateOfBirth); {
+	case n.DateOfBirth.IsZero():
+		v.Add("date_of_birth", "Enter the child's date of birth")
+	case dob.After(today):
+		v.Add("date_of_birth", "Date of birth must be today or in the past")
+	case AgeOn(dob, londonDate(childOn)) >= 18:
+		v.Add("date_of_birth", "Date of birth must be after %s: Vigil's records are about children under 18",
+			londonDate(childOn).AddDate(-18, 0, 0).Format("2 January 2006"))
+	}
+	if !n.Sex.Valid() {
+		v.Add("sex", "Select the child's sex, or not known")
+	}
+	if n.LPAID <= 0 {
+		v.Add("lpa_id", "Select the local policing area where the child lives")
+	}
+	if n.Postcode != "" && !postcodeRE.MatchString(strings.ReplaceAll(n.Postcode, " ", "")) {
+		v.Add("postcode", "Enter a full UK postcode, like KM1 4AB")
+	}
+	for _, f := range []struct {
+		field, what, value string
+		most               int
+	}{
+		{"ethnicity", "Ethnicity", n.Ethnicity, 100}, {"address_line", "Address", n.AddressLine, 200},
+		{"town", "Town or city", n.Town, 100}, {"school", "School", n.School, 200},
+		{"social_worker", "Social worker", n.SocialWorker, 200}, {"placing_authority", "Placing authority", n.PlacingAuthority, 200},
+		{"placement", "Placement", n.Placement, 300}, {"carers", "Carers", n.Carers, 300},
+	} {
+		if len(f.value) > f.most {
+			v.Add(f.field, "%s must be %d characters or fewer", f.what, f.most)
+		}
+	}
+	for _, m := range n.WarningMarkers {
+		if !ValidWarningMarker(m) {
+			v.Add("warning_markers", "Select warning markers from the list")
+			break
+		}
+	}
+	if n.LookedAfter && n.PlacingAuthority == "" {
+		v.Add("placing_authority", "Enter the placing authority: the council responsible for the child's care")
+	}
+	return v.Err()
+}
 
 // AgeOn returns the child's age in whole years on the given day.
 func AgeOn(dob, on time.Time) int {
@@ -57,12 +223,35 @@ func AgeOn(dob, on time.Time) int {
 
 // Parts of a child's record that can be shared or restricted on their own.
 const (
-	// PartIdentity is the child's names, date of birth, sex and ethnicity:
-	// always part of any share.
+	// PartIdentity is the child's names, date of birth, sex and ethnicity,
+	// with the profile that does not say where the child is: warning
+	// markers, social worker, and whether the child is looked after and by
+	// which authority. It is always part of any share.
 	PartIdentity = "identity"
-	// PartAddress is where the child lives (a placement or refuge, say).
+	// PartAddress is where the child lives (a placement or refuge, say)
+	// and can be found: the address, the school, the placement and the
+	// carers. Holding back an address while showing the school or the
+	// carers' names would defeat the point.
 	PartAddress = "address"
 )
+
+// childFieldParts says which part each of a child's recorded fields (as
+// the change history names them) belongs to.
+var childFieldParts = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range []string{"given_name", "family_name", "other_names", "date_of_birth", "sex", "ethnicity", "lpa_id",
+		"warning_markers", "social_worker", "looked_after", "placing_authority"} {
+		m[f] = PartIdentity
+	}
+	for _, f := range []string{"address_line", "town", "postcode", "school", "placement", "carers"} {
+		m[f] = PartAddress
+	}
+	return m
+}()
+
+// ChildFieldPart returns the part of a child's record a recorded field
+// belongs to, or "" for a field of no part (a share, say).
+func ChildFieldPart(field string) string { return childFieldParts[field] }
 
 // ChildParts lists the parts of a child's record, in the order forms
 // offer them.
@@ -178,8 +367,22 @@ type ChildService interface {
 	Shares(ctx context.Context, childID int64) ([]Share, error)
 	// Restrict holds back a child's record or one part of it.
 	Restrict(ctx context.Context, r Restriction) (*Restriction, error)
-	// ChildHistory returns the changes to a child's record, newest first.
+	// ChildHistory returns the changes to a child's record, newest first,
+	// without the values of parts held back from the principal.
 	ChildHistory(ctx context.Context, id int64) ([]Change, error)
+	// CreateChild records a new child after a search before create: it
+	// refuses while the search finds possible matches, unless the person
+	// confirms the child is none of them (NewChild.ConfirmedNew). The child
+	// goes on the creator's team's caseload.
+	CreateChild(ctx context.Context, c NewChild) (*ChildRecord, error)
+	// UpdateChild changes a child's record, based on the version the
+	// person saw; parts held back from them are left as they are.
+	UpdateChild(ctx context.Context, id, version int64, c NewChild) (*ChildRecord, error)
+	// MatchChildren is the search before create: the children who could
+	// be the one described, best first, at most MaxMatches. A match the
+	// principal may not read is given only as the team that holds it, and
+	// partner agencies are given only children shared with them.
+	MatchChildren(ctx context.Context, q ChildQuery) ([]ChildMatch, error)
 }
 
 // BreakGlassService lets supervisors and auditors review openings.
