@@ -50,6 +50,36 @@ func TestMissingJourney(t *testing.T) {
 	if child == "" {
 		t.Fatal("every shared child is missing already")
 	}
+	// Search before create: the names the wrong way round still find the
+	// child.
+	b.visit("/children/" + child)
+	name := strings.Fields(b.text("h1"))
+	b.visit("/missing/report")
+	b.checkPage("missing-report-search")
+	b.fill("#given_name", name[len(name)-1])
+	b.fill("#family_name", name[0])
+	b.click("main form button[type=submit]")
+	if b.count("a[href='/children/"+child+"/report-missing']") != 1 {
+		t.Fatalf("searching for %v (names swapped) does not offer child %s: %q", name, child, b.text("main"))
+	}
+	b.checkPage("missing-report-matches")
+	// A child with no record is added, then reported.
+	b.visit("/missing/report")
+	b.fill("#given_name", "Zebedee")
+	b.fill("#family_name", "Quartermaine-Oduya")
+	b.click("main form button[type=submit]")
+	b.click("a[href^='/children/new']")
+	b.checkPage("child-new")
+	b.fill("#date_of_birth", "14")
+	b.fill("#date_of_birth-month", "7")
+	b.fill("#date_of_birth-year", "2011")
+	b.check("#sex-male")
+	b.selectOption("#lpa_id", "1")
+	b.click("main form button[type=submit]")
+	if !strings.HasSuffix(b.path(), "/report-missing") || !strings.Contains(b.text("main"), "Zebedee Quartermaine-Oduya") {
+		t.Fatalf("after adding a child: %s %q", b.path(), b.text("main"))
+	}
+
 	// Three episodes, an hour apart, the first three hours ago.
 	start := time.Now().Add(-3 * time.Hour)
 	episode := b.report(child, "Did not come back from school. Her carer says she has been meeting older boys in the park.", start)

@@ -27,6 +27,9 @@ func (s *Server) missingRoutes() {
 		s.handle("GET /missing/episodes/{id}/"+st.Path, s.stepPage(st))
 		s.handle("POST /missing/episodes/{id}/"+st.Path, s.stepSubmit(st))
 	}
+	s.handle("GET /missing/report", s.reportSearchPage)
+	s.handle("GET /children/new", s.newChildPage)
+	s.handle("POST /children/new", s.newChild)
 	s.handle("GET /children/{id}/report-missing", s.reportMissingPage)
 	s.handle("POST /children/{id}/report-missing", s.reportMissing)
 	s.handle("GET /children/{id}/missing", s.childMissingPage)

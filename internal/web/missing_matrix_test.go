@@ -161,3 +161,18 @@ var missingPageMatrix = map[string]row{
 	"GET /children/{id}/missing/plan":    {req: get("/children/{id}/missing/plan"), allowed: planners, ok: 200, scoped: true, anon: 303},
 	"POST /children/{id}/missing/plan":   {req: planForm, allowed: planners, ok: 303, scoped: true, anon: 303},
 }
+
+// childCreators may add children's records.
+var childCreators = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner}
+
+func init() {
+	matrix["GET /missing/report"] = row{req: get("/missing/report?search=1&given_name=Lucy&family_name=Smith"), allowed: reporters, ok: 200, anon: 303}
+	matrix["GET /children/new"] = row{req: get("/children/new?given_name=Lucy"), allowed: childCreators, ok: 200, anon: 303}
+	matrix["POST /children/new"] = row{req: func(*fixture, *who, int64) call {
+		serial++
+		v := url.Values{"given_name": {"Matrix"}, "family_name": {fmt.Sprintf("Child%c%c", 'a'+serial%26, 'a'+serial/26%26)},
+			"date_of_birth-day": {"4"}, "date_of_birth-month": {"5"}, "date_of_birth-year": {"2013"}, "sex": {"female"},
+			"lpa_id": {"1"}, "confirmed_new": {"yes"}, "matches": {"1"}}
+		return call{"POST", "/children/new", v.Encode(), "application/x-www-form-urlencoded"}
+	}, allowed: childCreators, ok: 303, anon: 303}
+}
