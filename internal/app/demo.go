@@ -63,6 +63,18 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, passwordHas
 		if n != org.ChildCount {
 			return fmt.Errorf("loaded %d children of %d", n, org.ChildCount)
 		}
+		total := demo.EpisodeCount(cfg)
+		n, err = b.Episodes(demoEpisodes(org, cfg), vigil.DefaultTargets(), func(stage string, n int) { progress(stage, n, total) })
+		if err != nil {
+			return fmt.Errorf("loading missing episodes: %w", err)
+		}
+		if n != total {
+			return fmt.Errorf("loaded %d missing episodes of %d", n, total)
+		}
+		progress("missing plans", 0, 0)
+		if _, err := b.Plans(demoPlans(org, cfg)); err != nil {
+			return fmt.Errorf("loading missing plans: %w", err)
+		}
 		return b.MarkDemo()
 	})
 	if err != nil {
@@ -83,3 +95,47 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, passwordHas
 }
 
 var errStop = fmt.Errorf("stop")
+
+// demoEpisodes is a fresh pass over the demo's missing episodes.
+func demoEpisodes(org *demo.Org, cfg demo.Config) func() iter.Seq2[sqlstore.EpisodeLoad, error] {
+	return func() iter.Seq2[sqlstore.EpisodeLoad, error] {
+		return func(yield func(sqlstore.EpisodeLoad, error) bool) {
+			err := org.Episodes(cfg, func(d demo.EpisodeData) error {
+				l := sqlstore.EpisodeLoad{Episode: d.Episode, Notes: make([]vigil.EpisodeNote, len(d.Notes))}
+				for i, n := range d.Notes {
+					l.Notes[i] = vigil.EpisodeNote{At: n.At, By: n.By, Kind: n.Kind, Text: n.Text}
+				}
+				if !yield(l, nil) {
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && err != errStop {
+				yield(sqlstore.EpisodeLoad{}, err)
+			}
+		}
+	}
+}
+
+// demoPlans is a fresh pass over the demo's multi-agency plans.
+func demoPlans(org *demo.Org, cfg demo.Config) func() iter.Seq2[vigil.Plan, error] {
+	return func() iter.Seq2[vigil.Plan, error] {
+		return func(yield func(vigil.Plan, error) bool) {
+			err := org.Plans(cfg, func(p demo.Plan) error {
+				v := vigil.Plan{ChildID: p.ChildID, StrategyMeetingAt: p.StrategyMeetingAt, ReviewAt: p.ReviewAt, Agencies: p.Agencies,
+					Summary: p.Summary, Stamp: vigil.Stamp{CreatedBy: p.CreatedBy}}
+				for _, a := range p.Actions {
+					due := a.DueAt
+					v.Actions = append(v.Actions, vigil.PlanAction{Action: a.Action, Owner: a.Owner, DueAt: &due, DoneAt: a.DoneAt})
+				}
+				if !yield(v, nil) {
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && err != errStop {
+				yield(vigil.Plan{}, err)
+			}
+		}
+	}
+}

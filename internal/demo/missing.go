@@ -33,9 +33,8 @@ package demo
 // missing) comes from one stream; everything else from a stream seeded by
 // the episode's id, so that Plans can replay the skeleton cheaply.
 //
-// Targets assumed by the delays (force settings, none national): ratify
-// high 30m, medium 1h, low 4h, very low 8h; deploy high 1h, medium 2h, low
-// 8h, very low none; prevention interview 72h; return interview 72h.
+// The delays are drawn around vigil.DefaultTargets (force settings, none
+// national), Marlcombe slower than Ashvale.
 
 import (
 	"errors"
@@ -76,6 +75,7 @@ type Plan struct {
 	Agencies          []int64
 	Actions           []PlanAction
 	CreatedBy         int64 // user id
+	Summary           string
 }
 
 // PlanAction is one action of a plan, with its owner and due date; DoneAt
@@ -275,6 +275,7 @@ type kidTable struct {
 	sex  []vigil.Sex
 	fam  []uint8   // index into familyNames
 	prop []float64 // propensity
+	tr   []traits  // from the child's profile
 }
 
 type missingGen struct {
@@ -361,6 +362,9 @@ func (g *missingGen) collectKids() error {
 		k.town = append(k.town, ti)
 		k.sex = append(k.sex, c.Sex)
 		k.fam = append(k.fam, famIdx[c.FamilyName])
+		k.tr = append(k.tr, traits{lookedAfter: c.LookedAfter,
+			childrensHome: c.LookedAfter && strings.Contains(strings.ToLower(c.Placement), "home"),
+			exploitation: slices.Contains(c.WarningMarkers, "sexual_exploitation") || slices.Contains(c.WarningMarkers, "criminal_exploitation")})
 		return nil
 	})
 	if err != nil {
@@ -379,7 +383,7 @@ func (g *missingGen) collectKids() error {
 		if never {
 			w = 0
 		}
-		if g.trait(i).lookedAfter {
+		if k.tr[i].lookedAfter {
 			w *= 2
 		}
 		k.prop[i] = w
@@ -849,11 +853,9 @@ type traits struct {
 	exploitation  bool // exploitation concerns on file
 }
 
-func (g *missingGen) trait(i int) traits {
-	h := mix(g.seed ^ 0xc4a1d ^ uint64(i+1)*0x9e3779b97f4a7c15)
-	la := h%100 < 25
-	return traits{lookedAfter: la, childrensHome: la && (h>>8)%100 < 45, exploitation: (h>>16)%100 < 15}
-}
+// trait is a child's circumstances from their profile (Children), so
+// that an episode agrees with the child's record.
+func (g *missingGen) trait(i int) traits { return g.kids.tr[i] }
 
 // criticised reports whether episode id carries one of the phrases the
 // 2022 review criticised: one in each block of 200 episodes, at a place
@@ -1350,7 +1352,17 @@ func (g *missingGen) plan(r *rand.Rand, k int, became time.Time) (Plan, bool) {
 		}
 		p.Actions = append(p.Actions, pa)
 	}
+	p.Summary = planSummaries[r.IntN(len(planSummaries))]
 	return p, true
+}
+
+// planSummaries are what strategy meetings agreed, in outline.
+var planSummaries = []string{
+	"Agreed that one named worker will carry out every return home interview, and that the school will tell the home about any absence the same morning.",
+	"Concerns about older associates in the town centre. Police to share intelligence through the MASH; children's services to review the placement.",
+	"Episodes cluster on Friday and Saturday evenings. Carers to agree a later curfew with a phone check-in; police patrols briefed on the places the child is found.",
+	"The child says going missing is about arguments at home. Family support offered; health to refer to CAMHS; review after four weeks.",
+	"Possible criminal exploitation: NRM referral to be considered. Disruption work on the address where the child is found most often.",
 }
 
 type pronounSet struct {

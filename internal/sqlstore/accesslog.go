@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,21 +80,45 @@ func (tx *Tx) appendLog(ctx context.Context, entries []vigil.AccessEntry) error 
 			string(e.RecordKind), e.IDsText(), e.Purpose, e.Reason, e.Outcome, nullIfZero(e.TeamID), e.PrevHash, e.Hash); err != nil {
 			return fmt.Errorf("appending to the access log: %w", err)
 		}
-		seen := map[int64]bool{}
-		for _, id := range e.RecordIDs {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if _, err := tx.ExecContext(ctx, "INSERT INTO access_log_records (seq, record_kind, record_id) VALUES ($1, $2, $3)",
-				e.Seq, string(e.RecordKind), id); err != nil {
-				return fmt.Errorf("indexing the access log: %w", err)
-			}
+		if err := tx.indexLog(ctx, e); err != nil {
+			return fmt.Errorf("indexing the access log: %w", err)
 		}
 		prev = e.Hash
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE access_log_head SET hash = $1 WHERE id = 1", prev)
 	return err
+}
+
+// indexLog records which records an entry is about, many rows to a
+// statement: a list of 200 children is one insert, not 200.
+func (tx *Tx) indexLog(ctx context.Context, e vigil.AccessEntry) error {
+	seen := make(map[int64]bool, len(e.RecordIDs))
+	ids := make([]int64, 0, len(e.RecordIDs))
+	for _, id := range e.RecordIDs {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	const per = 300
+	for len(ids) > 0 {
+		part := ids[:min(per, len(ids))]
+		ids = ids[len(part):]
+		args := []any{e.Seq, string(e.RecordKind)}
+		var b strings.Builder
+		b.WriteString("INSERT INTO access_log_records (seq, record_kind, record_id) VALUES ")
+		for i, id := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, id)
+			b.WriteString("($1, $2, $" + strconv.Itoa(len(args)) + ")")
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // logAlone writes entries in a transaction of their own: refusals and

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -461,54 +462,90 @@ func (db *DB) Scan(ctx context.Context, progress func(column string, done, total
 			written            *time.Time
 			text               string
 		}
-		var rows []row
-		err := db.readTx(ctx, func(tx *Tx) error {
-			rs, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT id, %s, COALESCE(%s, 0), %s, COALESCE(%s, '') FROM %s ORDER BY id",
-				col.RecordID, col.Author, col.Written, col.Column, col.Table))
-			if err != nil {
-				return err
-			}
-			for rs.Next() {
-				var r row
-				if err := rs.Scan(&r.id, &r.record, &r.author, scanNullInstant{&r.written}, &r.text); err != nil {
-					rs.Close()
+		var count int
+		if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+col.Table).Scan(&count); err != nil {
+			return total, db.mapErr(err)
+		}
+		// A page of rows at a time, by id: only rows with wording flagged
+		// now, or findings kept from before, are written.
+		const batch = 2000
+		done := 0
+		for last := int64(0); ; {
+			var rows []row
+			stored := map[int64]bool{}
+			err := db.readTx(ctx, func(tx *Tx) error {
+				rs, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT id, %s, COALESCE(%s, 0), %s, COALESCE(%s, '') FROM %s WHERE id > $1 ORDER BY id LIMIT %d",
+					col.RecordID, col.Author, col.Written, col.Column, col.Table, batch), last)
+				if err != nil {
 					return err
 				}
-				rows = append(rows, r)
+				for rs.Next() {
+					var r row
+					if err := rs.Scan(&r.id, &r.record, &r.author, scanNullInstant{&r.written}, &r.text); err != nil {
+						rs.Close()
+						return err
+					}
+					rows = append(rows, r)
+				}
+				if err := closeRows(rs); err != nil || len(rows) == 0 {
+					return err
+				}
+				rs, err = tx.QueryContext(ctx, "SELECT DISTINCT source_id FROM language_findings WHERE source = $1 AND source_id BETWEEN $2 AND $3",
+					col.Key(), rows[0].id, rows[len(rows)-1].id)
+				if err != nil {
+					return err
+				}
+				for rs.Next() {
+					var id int64
+					if err := rs.Scan(&id); err != nil {
+						rs.Close()
+						return err
+					}
+					stored[id] = true
+				}
+				return closeRows(rs)
+			})
+			if err != nil {
+				return total, db.mapErr(err)
 			}
-			return closeRows(rs)
-		})
-		if err != nil {
-			return total, err
-		}
-		const batch = 500
-		for i := 0; i < len(rows); i += batch {
-			part := rows[i:min(i+batch, len(rows))]
-			err := db.writeTx(ctx, func(tx *Tx) error {
+			if len(rows) == 0 {
+				break
+			}
+			last = rows[len(rows)-1].id
+			err = db.writeTx(ctx, func(tx *Tx) error {
 				if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindLanguage); err != nil {
 					return err
 				}
+				c, err := tx.db.checker(ctx, tx)
+				if err != nil {
+					return err
+				}
 				tx.scanning = true
-				var ids []int64
-				for _, r := range part {
+				ids := make([]int64, 0, len(rows))
+				for _, r := range rows {
+					ids = append(ids, r.record)
+					if !stored[r.id] && len(c.Check(r.text)) == 0 {
+						continue
+					}
 					tx.author, tx.written = r.author, r.written
 					if err := tx.freeText(ctx, col.Key(), "", r.id, r.record, r.text); err != nil {
 						return err
 					}
-					ids = append(ids, r.record)
 				}
-				tx.log(vigil.ActionUpdate, col.Kind, ids, vigil.OutcomeOK, "language scan of "+col.Key())
+				slices.Sort(ids)
+				tx.log(vigil.ActionUpdate, col.Kind, slices.Compact(ids), vigil.OutcomeOK, "language scan of "+col.Key())
 				return nil
 			})
 			if err != nil {
 				return total, err
 			}
-			total += len(part)
+			done += len(rows)
+			total += len(rows)
 			if progress != nil {
-				progress(col.Key(), i+len(part), len(rows))
+				progress(col.Key(), done, count)
 			}
 		}
-		if progress != nil && len(rows) == 0 {
+		if progress != nil && done == 0 {
 			progress(col.Key(), 0, 0)
 		}
 	}
