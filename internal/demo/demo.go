@@ -44,6 +44,9 @@ type Config struct {
 	// AsOf is the day the data is built around (children's ages, later
 	// capabilities' history); records never lie after it.
 	AsOf time.Time
+	// NoMissing leaves out the missing episodes and plans, for tests that
+	// count from nothing.
+	NoMissing bool
 }
 
 // sizes per scale.

@@ -364,7 +364,7 @@ func (g *missingGen) collectKids() error {
 		k.fam = append(k.fam, famIdx[c.FamilyName])
 		k.tr = append(k.tr, traits{lookedAfter: c.LookedAfter,
 			childrensHome: c.LookedAfter && strings.Contains(strings.ToLower(c.Placement), "home"),
-			exploitation: slices.Contains(c.WarningMarkers, "sexual_exploitation") || slices.Contains(c.WarningMarkers, "criminal_exploitation")})
+			exploitation:  slices.Contains(c.WarningMarkers, "sexual_exploitation") || slices.Contains(c.WarningMarkers, "criminal_exploitation")})
 		return nil
 	})
 	if err != nil {

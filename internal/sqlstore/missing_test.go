@@ -413,3 +413,77 @@ func fieldErrs(err error) map[string]string {
 	}
 	return out
 }
+
+// TestDashboardFiguresMatchTheirLists: on the demo's years of episodes,
+// every dashboard figure counts exactly the episodes its list shows, on
+// both engines, for the force and for one LPA.
+func TestDashboardFiguresMatchTheirLists(t *testing.T) {
+	forEachMissing(t, func(t *testing.T, db *sqlstore.DB, clock *vigiltest.Clock) {
+		svc := sqlstore.NewMissingService(db)
+		ctx := vigiltest.AsSystem(t, db)
+		to := clock.Now()
+		from := to.AddDate(-1, 0, 0)
+		count := func(f vigil.EpisodeFilter) int {
+			t.Helper()
+			n := 0
+			f.From, f.To, f.Limit = from, to, vigil.MaxPageSize
+			for {
+				page, err := svc.Episodes(ctx, f)
+				if err != nil {
+					t.Fatalf("%s: %v", f.Figure, err)
+				}
+				n += len(page.Items)
+				if page.Next == "" {
+					return n
+				}
+				f.Cursor = page.Next
+			}
+		}
+		for _, lpa := range []int64{0, 2} {
+			d, err := svc.Dashboard(ctx, vigil.DashboardFilter{LPAID: lpa, From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Episodes < 100 {
+				t.Fatalf("LPA %d: only %d episodes in the last year of the demo", lpa, d.Episodes)
+			}
+			checks := map[string][2]int{
+				"reported":          {d.Episodes, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "reported"})},
+				"time_missing":      {d.TimeMissing.Count, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "time_missing"})},
+				"prevention_met":    {d.Prevention.WithinTarget, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "prevention_met"})},
+				"prevention_missed": {d.Prevention.Count - d.Prevention.WithinTarget, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "prevention_missed"})},
+				"rhi_offered":       {d.RHIOffered.Met, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "rhi_offered"})},
+				"rhi_not_offered":   {d.RHIOffered.Of - d.RHIOffered.Met, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "rhi_not_offered"})},
+				"rhi_completed":     {d.RHICompleted.Met, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "rhi_completed"})},
+				"rhi_not_completed": {d.RHICompleted.Of - d.RHICompleted.Met, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "rhi_not_completed"})},
+			}
+			open := 0
+			for _, r := range d.Deploy {
+				checks["deploy_met "+string(r.Risk)] = [2]int{r.WithinTarget, count(vigil.EpisodeFilter{LPAID: lpa, Figure: "deploy_met", Risk: r.Risk})}
+				checks["deploy_missed "+string(r.Risk)] = [2]int{r.Count - r.WithinTarget,
+					count(vigil.EpisodeFilter{LPAID: lpa, Figure: "deploy_missed", Risk: r.Risk})}
+			}
+			for _, r := range vigil.RiskLevels {
+				open += d.Open[r]
+			}
+			f := vigil.EpisodeFilter{LPAID: lpa, Figure: "open", PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}}
+			page, err := svc.Episodes(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks["open"] = [2]int{open, len(page.Items)}
+			for name, c := range checks {
+				if c[0] != c[1] {
+					t.Errorf("LPA %d: figure %s counts %d, its list shows %d", lpa, name, c[0], c[1])
+				}
+			}
+			// Ratification counts gradings; its list shows episodes, each
+			// with at least one grading counted.
+			for _, r := range d.Ratify {
+				if n := count(vigil.EpisodeFilter{LPAID: lpa, Figure: "ratify_missed", Risk: r.Risk}); n > r.Count-r.WithinTarget || (r.Count > r.WithinTarget) != (n > 0) {
+					t.Errorf("LPA %d: %s ratified late: figure %d, list %d", lpa, r.Risk, r.Count-r.WithinTarget, n)
+				}
+			}
+		}
+	})
+}

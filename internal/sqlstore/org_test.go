@@ -12,9 +12,12 @@ import (
 )
 
 // loadSmallDemo fills db with the small demo force and returns it.
+// loadSmallDemo loads the small demo force, without its missing episodes
+// (missing_test.go loads them): most store tests need only the people and
+// children, and the episodes would slow every one of them.
 func loadSmallDemo(t *testing.T, db *sqlstore.DB) *demo.Org {
 	t.Helper()
-	return vigiltest.LoadDemo(t, db)
+	return vigiltest.LoadDemoWithoutMissing(t, db)
 }
 
 func TestOrganisationRoundTrip(t *testing.T) {

@@ -18,6 +18,19 @@ const DemoPassword = "tangerine-lighthouse-42"
 // account with DemoPassword, and returns it.
 func LoadDemo(t testing.TB, db *sqlstore.DB) *demo.Org {
 	t.Helper()
+	return LoadDemoWith(t, db, demo.Config{Seed: 7, Scale: demo.Small, AsOf: Epoch})
+}
+
+// LoadDemoWithoutMissing is LoadDemo without the missing episodes and
+// plans, for tests that count from nothing.
+func LoadDemoWithoutMissing(t testing.TB, db *sqlstore.DB) *demo.Org {
+	t.Helper()
+	return LoadDemoWith(t, db, demo.Config{Seed: 7, Scale: demo.Small, AsOf: Epoch, NoMissing: true})
+}
+
+// LoadDemoWith fills db with the demo force for cfg.
+func LoadDemoWith(t testing.TB, db *sqlstore.DB, cfg demo.Config) *demo.Org {
+	t.Helper()
 	hash, err := password.Hasher{Params: password.Cheap}.Hash(DemoPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +40,7 @@ func LoadDemo(t testing.TB, db *sqlstore.DB) *demo.Org {
 		t.Fatal(err)
 	}
 	org, err := app.LoadDemo(vigil.WithPrincipal(context.Background(), p), db,
-		demo.Config{Seed: 7, Scale: demo.Small, AsOf: Epoch}, hash, nil)
+		cfg, hash, nil)
 	if err != nil {
 		t.Fatalf("load demo: %v", err)
 	}

@@ -101,7 +101,7 @@ func reportBody(child int64, reported, lastSeen time.Time, level string) map[str
 // its closure, each step by the person whose job it is: the return home
 // interview by a partner-agency social worker, through a share.
 func TestMissingAPIJourney(t *testing.T) {
-	f := newFixture(t)
+	f := newBlankMissingFixture(t)
 	now := vigiltest.Epoch
 	child := unsharedChild(t, f)
 	handler, coord := f.client("call.handler"), f.client("missing.ashvale")
@@ -251,7 +251,7 @@ func TestMissingAPIJourney(t *testing.T) {
 // TestMissingAPIBadInput: bad input is refused with the fields at fault,
 // and changes nothing.
 func TestMissingAPIBadInput(t *testing.T) {
-	f := newFixture(t)
+	f := newBlankMissingFixture(t)
 	now := vigiltest.Epoch
 	handler, manager := f.client("call.handler"), f.client("control.manager")
 	child := childrenOf(t, f, 1, 1)[0].ID
@@ -425,7 +425,7 @@ func TestMissingAPIBadInput(t *testing.T) {
 // TestMissingAPIDashboardLinks: each of the dashboard's figures links to
 // the episodes behind it, and those lists hold exactly them.
 func TestMissingAPIDashboardLinks(t *testing.T) {
-	f := newFixture(t)
+	f := newBlankMissingFixture(t)
 	now := vigiltest.Epoch
 	sys, crm := vigiltest.AsSystem(t, f.db), vigiltest.As(t, f.db, "control.manager")
 	svc := sqlstore.NewMissingService(f.db)
@@ -666,7 +666,7 @@ var londonTZ = func() *time.Location {
 // window is repeat-missing with no plan until a plan is recorded; plans are
 // reviewed and ended with their version.
 func TestMissingAPIRepeatChildrenAndPlans(t *testing.T) {
-	f := newFixture(t)
+	f := newBlankMissingFixture(t)
 	now := vigiltest.Epoch
 	sys := vigiltest.AsSystem(t, f.db)
 	svc := sqlstore.NewMissingService(f.db)

@@ -162,9 +162,6 @@ var missingPageMatrix = map[string]row{
 	"POST /children/{id}/missing/plan":   {req: planForm, allowed: planners, ok: 303, scoped: true, anon: 303},
 }
 
-// childCreators may add children's records.
-var childCreators = []vigil.Role{vigil.RoleCallHandler, vigil.RoleControlRoomManager, vigil.RoleMissingCoordinator, vigil.RoleMASHPractitioner}
-
 func init() {
 	matrix["GET /missing/report"] = row{req: get("/missing/report?search=1&given_name=Lucy&family_name=Smith"), allowed: reporters, ok: 200, anon: 303}
 	matrix["GET /children/new"] = row{req: get("/children/new?given_name=Lucy"), allowed: childCreators, ok: 200, anon: 303}

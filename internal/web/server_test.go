@@ -65,8 +65,20 @@ type fixtureOption func(*web.Config, *web.Services)
 
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
+	return newFixtureWith(t, vigiltest.LoadDemo, opts...)
+}
+
+// newBlankMissingFixture is a fixture whose demo force has no missing
+// episodes yet, for tests that count them from nothing.
+func newBlankMissingFixture(t *testing.T, opts ...fixtureOption) *fixture {
+	t.Helper()
+	return newFixtureWith(t, vigiltest.LoadDemoWithoutMissing, opts...)
+}
+
+func newFixtureWith(t *testing.T, load func(testing.TB, *sqlstore.DB) *demo.Org, opts ...fixtureOption) *fixture {
+	t.Helper()
 	db := vigiltest.NewDB(t, sqlstore.SQLite)
-	org := vigiltest.LoadDemo(t, db)
+	org := load(t, db)
 	cfg := web.Config{Version: "test"}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
