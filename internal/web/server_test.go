@@ -65,11 +65,13 @@ type fixtureOption func(*web.Config, *web.Services)
 
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
-	return newFixtureWith(t, vigiltest.LoadDemo, opts...)
+	return newFixtureWith(t, vigiltest.LoadDemoWithoutMissing, opts...)
 }
 
 // newBlankMissingFixture is a fixture whose demo force has no missing
-// episodes yet, for tests that count them from nothing.
+// episodes yet, for tests that count them from nothing. (So, for now, is
+// every fixture: the demo's episodes slow each one down, and the pages'
+// tests make the episodes they need.)
 func newBlankMissingFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	return newFixtureWith(t, vigiltest.LoadDemoWithoutMissing, opts...)
