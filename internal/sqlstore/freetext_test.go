@@ -40,6 +40,7 @@ var structuredText = []string{
 	"missing_episodes.reporter_relation", "missing_episodes.last_seen_place", "missing_episodes.risk", "missing_episodes.first_risk",
 	"missing_episodes.found_place", "missing_episodes.found_by", "missing_episodes.exploitation_indicators", "risk_gradings.level",
 	"risk_gradings.factors", "risk_gradings.ratified_level", "episode_notes.kind", "missing_plans.agencies", "plan_actions.owner",
+	"missing_stats.measure", "missing_stats.risk",
 }
 
 // derivedText is written by people but is a copy of a checked field, or
@@ -71,7 +72,7 @@ var derivedText = map[string]string{
 func isTime(col string) bool {
 	name := col[strings.IndexByte(col, '.')+1:]
 	return name == "at" || strings.HasSuffix(name, "_at") || name == "date_of_birth" || name == "locked_until" ||
-		name == "last_failure_at" || name == "review_by"
+		name == "last_failure_at" || name == "review_by" || name == "month"
 }
 
 func TestEveryTextColumnIsClassified(t *testing.T) {

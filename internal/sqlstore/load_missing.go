@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -57,6 +58,14 @@ func (b *Bulk) Episodes(episodes func() iter.Seq2[EpisodeLoad, error], t vigil.T
 		}
 		return *t
 	}
+	// The dashboard's statistics and each child's latest report, worked
+	// out on the first pass and loaded after it.
+	stats := map[vigil.StatKey]int{}
+	type childRow struct {
+		lpa, team int64
+		reports   []time.Time // within the window of the latest, oldest first
+	}
+	kids := map[int64]*childRow{}
 	n, err := b.Copy("missing_episodes", []string{"id", "child_id", "status", "lpa_id", "team_id", "reported_at", "reporter_name",
 		"reporter_contact", "reporter_relation", "last_seen_at", "last_seen_place", "circumstances", "description_clothing", "risk",
 		"first_risk", "graded_at", "ratified_at", "ratify_due_at", "review_by", "deploy_due_at", "deployed_at", "found_at", "found_place",
@@ -97,6 +106,33 @@ func (b *Bulk) Episodes(episodes func() iter.Seq2[EpisodeLoad, error], t vigil.T
 				}
 				offer, done = ms(*e.FoundAt, offered), ms(*e.FoundAt, e.RHICompletedAt)
 			}
+			st := vigil.StatEpisode{ReportedAt: e.ReportedAt, FoundAt: e.FoundAt, LPAID: e.LPAID, TeamID: teams[e.LPAID], FirstRisk: first.Level,
+				DeployMS: msPtr(e.ReportedAt, e.DeployedAt), MissingMS: msPtr(e.LastSeenAt, e.FoundAt)}
+			if e.FoundAt != nil {
+				st.PreventionMS, st.RHIOfferMS, st.RHICompleteMS = msAny(prevention), msAny(offer), msAny(done)
+			}
+			for _, g := range e.Gradings {
+				if g.RatifiedAt != nil {
+					st.Ratifications = append(st.Ratifications, vigil.StatRatification{GradedAt: g.GradedAt, Level: g.Level,
+						RatifyMS: g.RatifiedAt.Sub(g.GradedAt).Milliseconds()})
+				}
+			}
+			for k, c := range st.Contributions() {
+				stats[k] += c
+			}
+			k := kids[e.ChildID]
+			if k == nil {
+				k = &childRow{}
+				kids[e.ChildID] = k
+			}
+			k.reports = append(k.reports, e.ReportedAt)
+			slices.SortFunc(k.reports, time.Time.Compare)
+			latest := k.reports[len(k.reports)-1]
+			if latest.Equal(e.ReportedAt) {
+				k.lpa, k.team = e.LPAID, teams[e.LPAID]
+			}
+			start := vigil.RepeatWindowStart(latest, t.RepeatWindow)
+			k.reports = slices.DeleteFunc(k.reports, func(r time.Time) bool { return r.Before(start) })
 			updated := e.ReportedAt
 			for _, x := range []*time.Time{e.DeployedAt, e.FoundAt, e.PreventionAt, e.RHIOfferedAt, e.RHIDeclinedAt, e.RHICompletedAt,
 				e.ClosedAt, last.RatifiedAt} {
@@ -164,6 +200,26 @@ func (b *Bulk) Episodes(episodes func() iter.Seq2[EpisodeLoad, error], t vigil.T
 		}), prog("episode timelines")); err != nil {
 		return n, err
 	}
+	if _, err := b.Copy("missing_stats", []string{"month", "lpa_id", "team_id", "measure", "risk", "bucket", "n"},
+		func(yield func(Row, error) bool) {
+			for k, c := range stats {
+				if !yield(Row{Date(k.Month), k.LPAID, k.TeamID, k.Measure, string(k.Risk), k.Bucket, c}, nil) {
+					return
+				}
+			}
+		}, prog("missing statistics")); err != nil {
+		return n, err
+	}
+	if _, err := b.Copy("child_missing", []string{"child_id", "lpa_id", "team_id", "latest_report_at", "in_window", "window_days"},
+		func(yield func(Row, error) bool) {
+			for id, k := range kids {
+				if !yield(Row{id, k.lpa, k.team, k.reports[len(k.reports)-1], inWindow(k.reports, t.RepeatWindow), t.RepeatWindow}, nil) {
+					return
+				}
+			}
+		}, nil); err != nil {
+		return n, err
+	}
 	// Children still being worked on join their area's missing-persons
 	// caseload, as a report puts them there.
 	return n, b.exec(`INSERT INTO child_assignments (child_id, team_id, assigned_at, assigned_by)
@@ -171,6 +227,21 @@ func (b *Bulk) Episodes(episodes func() iter.Seq2[EpisodeLoad, error], t vigil.T
 		WHERE e.status IN ('open', 'found') AND e.team_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM child_assignments a
 			WHERE a.child_id = e.child_id AND a.team_id = e.team_id AND a.ended_at IS NULL)
 		GROUP BY e.child_id, e.team_id`, nullIfZero(b.by))
+}
+
+func msPtr(from time.Time, to *time.Time) *int64 {
+	if to == nil {
+		return nil
+	}
+	v := to.Sub(from).Milliseconds()
+	return &v
+}
+
+func msAny(v any) *int64 {
+	if x, ok := v.(int64); ok {
+		return &x
+	}
+	return nil
 }
 
 // missingTeams is each LPA's missing-persons team (the first, if several).

@@ -263,6 +263,16 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 				return err
 			}
 		}
+		st, err := tx.statEpisode(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.applyStats(ctx, nil, st.Contributions()); err != nil {
+			return err
+		}
+		if err := tx.childMissing(ctx, r.ChildID, t.RepeatWindow); err != nil {
+			return err
+		}
 		// The LPA's missing-persons team takes the child onto its caseload.
 		if team != 0 && !tx.exists(ctx, "SELECT 1 FROM child_assignments WHERE child_id = $1 AND team_id = $2 AND ended_at IS NULL", r.ChildID, team) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO child_assignments (child_id, team_id, assigned_at, assigned_by) VALUES ($1, $2, $3, $4)`,
@@ -332,11 +342,22 @@ func (s *MissingService) change(ctx context.Context, id, version int64, action v
 		if err := staleEpisode(e, version); err != nil {
 			return err
 		}
+		was, err := tx.statEpisode(ctx, id)
+		if err != nil {
+			return err
+		}
 		before, after, err := step(tx, e)
 		if err != nil {
 			return err
 		}
 		if err := tx.bump(ctx, id, version); err != nil {
+			return err
+		}
+		is, err := tx.statEpisode(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.applyStats(ctx, was.Contributions(), is.Contributions()); err != nil {
 			return err
 		}
 		if out, err = tx.episode(ctx, id); err != nil {

@@ -278,6 +278,11 @@ func (s *MissingService) SetTargets(ctx context.Context, t vigil.Targets) error 
 			return err
 		}
 		old, _ := json.Marshal(before)
+		if before.RepeatWindow != t.RepeatWindow {
+			if err := tx.rebuildChildMissing(ctx, t.RepeatWindow); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value, updated_at, updated_by) VALUES ('missing.targets', $1, $2, $3)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
 			string(doc), instant(tx.now), nullIfZero(tx.UserID())); err != nil {
@@ -289,73 +294,40 @@ func (s *MissingService) SetTargets(ctx context.Context, t vigil.Targets) error 
 	})
 }
 
-// repeatChildren finds the children who are repeat-missing now, with
-// their reports, among those the principal may see (all children when
-// scoped is false: the dashboard's counts).
-func (tx *Tx) repeatChildren(ctx context.Context, t vigil.Targets, lpa, team int64, scoped bool) ([]vigil.RepeatChild, error) {
-	recent := vigil.RepeatWindowStart(tx.now, t.RepeatWindow)
-	since := vigil.RepeatWindowStart(recent, t.RepeatWindow)
+// repeatChildren finds the children who are repeat-missing now (their
+// latest report inside the window back from today, with the threshold of
+// reports in the window ending at it), among those the principal may see.
+func (tx *Tx) repeatChildren(ctx context.Context, t vigil.Targets, lpa, team int64) ([]vigil.RepeatChild, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + itoa(len(args))
 	}
-	where := []string{"e.reported_at >= " + arg(instant(since)),
-		"e.child_id IN (SELECT r.child_id FROM missing_episodes r WHERE r.reported_at >= " + arg(instant(recent)) + ")"}
-	if scoped {
-		where = append(where, childScopeSQL(tx.who, tx.now, arg))
-	}
+	where := []string{"m.latest_report_at >= " + arg(instant(vigil.RepeatWindowStart(tx.now, t.RepeatWindow))),
+		"m.in_window >= " + arg(t.RepeatEpisodes), childScopeSQL(tx.who, tx.now, arg)}
 	if lpa != 0 {
-		where = append(where, "e.lpa_id = "+arg(lpa))
+		where = append(where, "m.lpa_id = "+arg(lpa))
 	}
 	if team != 0 {
-		where = append(where, "e.team_id = "+arg(team))
+		where = append(where, "m.team_id = "+arg(team))
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT e.child_id, c.given_name || ' ' || c.family_name, e.lpa_id, e.reported_at
-		FROM missing_episodes e JOIN children c ON c.id = e.child_id WHERE `+strings.Join(where, " AND ")+
-		" ORDER BY e.child_id, e.reported_at", args...)
+	rows, err := tx.QueryContext(ctx, `SELECT m.child_id, c.given_name || ' ' || c.family_name, m.lpa_id, m.latest_report_at, m.in_window
+		FROM child_missing m JOIN children c ON c.id = m.child_id WHERE `+strings.Join(where, " AND "), args...)
 	if err != nil {
 		return nil, err
 	}
 	var out []vigil.RepeatChild
-	var reports []time.Time
-	var cur vigil.RepeatChild
-	flush := func() {
-		if cur.ChildID == 0 || len(reports) == 0 {
-			return
-		}
-		latest := reports[len(reports)-1]
-		if latest.Before(recent) || !vigil.RepeatMissing(reports, t) {
-			return
-		}
-		start := vigil.RepeatWindowStart(latest, t.RepeatWindow)
-		for _, r := range reports {
-			if !r.Before(start) {
-				cur.Episodes++
-			}
-		}
-		cur.Latest = latest
-		out = append(out, cur)
-	}
 	for rows.Next() {
-		var id, lpaID int64
-		var name string
-		var at time.Time
-		if err := rows.Scan(&id, &name, &lpaID, scanInstant{&at}); err != nil {
+		var c vigil.RepeatChild
+		if err := rows.Scan(&c.ChildID, &c.Name, &c.LPAID, scanInstant{&c.Latest}, &c.Episodes); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if id != cur.ChildID {
-			flush()
-			cur, reports = vigil.RepeatChild{ChildID: id, Name: name, LPAID: lpaID}, reports[:0]
-		}
-		cur.LPAID = lpaID
-		reports = append(reports, at)
+		out = append(out, c)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
-	flush()
 	if len(out) == 0 {
 		return out, nil
 	}
@@ -420,7 +392,7 @@ func (s *MissingService) RepeatChildren(ctx context.Context, f vigil.RepeatFilte
 		if err != nil {
 			return err
 		}
-		all, err := tx.repeatChildren(ctx, t, f.LPAID, f.TeamID, true)
+		all, err := tx.repeatChildren(ctx, t, f.LPAID, f.TeamID)
 		if err != nil {
 			return err
 		}
@@ -635,14 +607,19 @@ func (s *MissingService) SavePlan(ctx context.Context, p vigil.Plan) (*vigil.Pla
 }
 
 // Dashboard implements vigil.MissingService: the figures for the force,
-// an LPA or a team over a period. The figures are counts over every
-// episode in the area (no one's record is shown); the lists behind them,
-// through Episodes with a Figure, show only what the reader may see.
+// an LPA or a team over whole months. The figures are counts over every
+// episode in the area (no one's record is shown), read from the statistics
+// each step keeps; the lists behind them, through Episodes with a Figure,
+// show only what the reader may see, by the same rules.
 func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter) (*vigil.Dashboard, error) {
-	if f.To.IsZero() || f.From.IsZero() || !f.From.Before(f.To) {
-		var v vigil.Validation
+	var v vigil.Validation
+	if f.From.IsZero() || f.To.IsZero() || !f.From.Before(f.To) {
 		v.Add("from", "Choose a period that ends after it starts")
-		return nil, v.Err()
+	} else if !vigil.MonthStart(vigil.MonthOf(f.From)).Equal(f.From) || !vigil.MonthStart(vigil.MonthOf(f.To)).Equal(f.To) {
+		v.Add("from", "Choose whole months: the dashboard counts by month")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	d := &vigil.Dashboard{Filter: f, Open: map[vigil.RiskLevel]int{}}
 	err := s.db.readTx(ctx, func(tx *Tx) error {
@@ -659,19 +636,16 @@ func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter)
 			args = append(args, v)
 			return "$" + itoa(len(args))
 		}
-		area := func() string {
+		area := func(alias string) string {
 			args = nil
-			var c []string
+			c := "TRUE"
 			if f.LPAID != 0 {
-				c = append(c, "e.lpa_id = "+arg(f.LPAID))
+				c += " AND " + alias + ".lpa_id = " + arg(f.LPAID)
 			}
 			if f.TeamID != 0 {
-				c = append(c, "e.team_id = "+arg(f.TeamID))
+				c += " AND " + alias + ".team_id = " + arg(f.TeamID)
 			}
-			if len(c) == 0 {
-				return "TRUE"
-			}
-			return strings.Join(c, " AND ")
+			return c
 		}
 		query := func(q string, scan func(*sql.Rows) error) error {
 			rows, err := tx.QueryContext(ctx, q, args...)
@@ -687,7 +661,7 @@ func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter)
 			return closeRows(rows)
 		}
 		// Open now, by risk.
-		if err := query("SELECT e.risk, COUNT(*) FROM missing_episodes e WHERE e.status = 'open' AND "+area()+" GROUP BY e.risk",
+		if err := query("SELECT e.risk, COUNT(*) FROM missing_episodes e WHERE e.status = 'open' AND "+area("e")+" GROUP BY e.risk",
 			func(r *sql.Rows) error {
 				var risk vigil.RiskLevel
 				var n int
@@ -701,134 +675,95 @@ func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter)
 		}
 		months := monthsOf(f.From, f.To)
 		d.Trend = make([]vigil.TrendPoint, len(months))
+		index := map[time.Time]int{}
 		for i, m := range months {
 			d.Trend[i].Month = m
+			index[vigil.MonthOf(m)] = i
 		}
-		month := func(at time.Time) int {
-			i, _ := slices.BinarySearchFunc(months, at, func(m, at time.Time) int {
-				return m.Compare(at)
-			})
-			if i < len(months) && months[i].Equal(at) {
-				return i
+		type key struct {
+			measure string
+			risk    vigil.RiskLevel
+		}
+		hist := map[key]map[int64]int{}
+		monthly := make([]map[string]map[int64]int, len(months))
+		where := area("s")
+		if err := query(`SELECT s.month, s.measure, s.risk, s.bucket, SUM(s.n) FROM missing_stats s WHERE s.month >= `+
+			arg(date(vigil.MonthOf(f.From)))+" AND s.month < "+arg(date(vigil.MonthOf(f.To)))+" AND "+where+
+			" GROUP BY s.month, s.measure, s.risk, s.bucket", func(r *sql.Rows) error {
+			var month time.Time
+			var k key
+			var bucket int64
+			var n int
+			if err := r.Scan(scanDate{&month}, &k.measure, &k.risk, &bucket, &n); err != nil {
+				return err
 			}
-			return i - 1
-		}
-		// Ratification, by the grading's level and time.
-		ratify := map[vigil.RiskLevel][]time.Duration{}
-		ratifyMonth := make([][]time.Duration, len(months))
-		where := area()
-		if err := query(`SELECT g.level, g.graded_at, g.ratify_ms FROM risk_gradings g JOIN missing_episodes e ON e.id = g.episode_id
-			WHERE g.graded_at >= `+arg(instant(f.From))+" AND g.graded_at < "+arg(instant(f.To))+" AND g.ratify_ms IS NOT NULL AND "+where,
-			func(r *sql.Rows) error {
-				var level vigil.RiskLevel
-				var at time.Time
-				var ms int64
-				if err := r.Scan(&level, scanInstant{&at}, &ms); err != nil {
-					return err
-				}
-				took := time.Duration(ms) * time.Millisecond
-				ratify[level] = append(ratify[level], took)
-				if i := month(at); i >= 0 {
-					ratifyMonth[i] = append(ratifyMonth[i], took)
-					d.Trend[i].RatifyWithin.Of++
-					if took <= t.Ratify[level] {
-						d.Trend[i].RatifyWithin.Met++
-					}
-				}
+			if n == 0 {
 				return nil
-			}); err != nil {
-			return err
-		}
-		// Reports and deployment, by the first grading's level.
-		deploy := map[vigil.RiskLevel][]time.Duration{}
-		deployMonth := make([][]time.Duration, len(months))
-		where = area()
-		if err := query(`SELECT e.first_risk, e.reported_at, e.deploy_ms FROM missing_episodes e
-			WHERE e.reported_at >= `+arg(instant(f.From))+" AND e.reported_at < "+arg(instant(f.To))+" AND "+where,
-			func(r *sql.Rows) error {
-				var level vigil.RiskLevel
-				var at time.Time
-				var ms sql.NullInt64
-				if err := r.Scan(&level, scanInstant{&at}, &ms); err != nil {
-					return err
+			}
+			if hist[k] == nil {
+				hist[k] = map[int64]int{}
+			}
+			hist[k][bucket] += n
+			i, ok := index[month]
+			if !ok {
+				return nil
+			}
+			p := &d.Trend[i]
+			switch k.measure {
+			case vigil.StatReported:
+				p.Episodes += n
+				d.Episodes += n
+				return nil
+			case vigil.StatRatify:
+				p.RatifyWithin.Of += n
+				if time.Duration(bucket)*time.Minute <= t.Ratify[k.risk] {
+					p.RatifyWithin.Met += n
 				}
-				d.Episodes++
-				i := month(at)
-				if i >= 0 {
-					d.Trend[i].Episodes++
-				}
-				if !ms.Valid || t.Deploy[level] <= 0 {
+			case vigil.StatDeploy:
+				if t.Deploy[k.risk] <= 0 {
 					return nil
 				}
-				took := time.Duration(ms.Int64) * time.Millisecond
-				deploy[level] = append(deploy[level], took)
-				if i >= 0 {
-					deployMonth[i] = append(deployMonth[i], took)
-					d.Trend[i].DeployWithin.Of++
-					if took <= t.Deploy[level] {
-						d.Trend[i].DeployWithin.Met++
-					}
+				p.DeployWithin.Of += n
+				if time.Duration(bucket)*time.Minute <= t.Deploy[k.risk] {
+					p.DeployWithin.Met += n
 				}
+			default:
 				return nil
-			}); err != nil {
-			return err
-		}
-		for _, level := range slices.Backward(vigil.RiskLevels) {
-			d.Ratify = append(d.Ratify, vigil.RiskDelay{Risk: level, Target: t.Ratify[level], DelayStats: vigil.Summarise(ratify[level], t.Ratify[level])})
-			if t.Deploy[level] > 0 {
-				d.Deploy = append(d.Deploy, vigil.RiskDelay{Risk: level, Target: t.Deploy[level], DelayStats: vigil.Summarise(deploy[level], t.Deploy[level])})
 			}
+			if monthly[i] == nil {
+				monthly[i] = map[string]map[int64]int{}
+			}
+			if monthly[i][k.measure] == nil {
+				monthly[i][k.measure] = map[int64]int{}
+			}
+			monthly[i][k.measure][bucket] += n
+			return nil
+		}); err != nil {
+			return err
 		}
 		for i := range months {
-			d.Trend[i].RatifyMedian = vigil.Summarise(ratifyMonth[i], 0).Median
-			d.Trend[i].DeployMedian = vigil.Summarise(deployMonth[i], 0).Median
+			d.Trend[i].RatifyMedian = vigil.SummariseBuckets(monthly[i][vigil.StatRatify], 0).Median
+			d.Trend[i].DeployMedian = vigil.SummariseBuckets(monthly[i][vigil.StatDeploy], 0).Median
 		}
-		// Returns in the period: time missing and the follow-up.
-		var missing, prevention []time.Duration
-		where = area()
-		rhi := vigil.RHIWithin.Milliseconds()
-		if err := query(`SELECT e.missing_ms, e.prevention_ms, e.rhi_offer_ms, e.rhi_complete_ms FROM missing_episodes e
-			WHERE e.found_at >= `+arg(instant(f.From))+" AND e.found_at < "+arg(instant(f.To))+" AND "+where,
-			func(r *sql.Rows) error {
-				var miss, prev, offer, done sql.NullInt64
-				if err := r.Scan(&miss, &prev, &offer, &done); err != nil {
-					return err
-				}
-				if miss.Valid {
-					missing = append(missing, time.Duration(miss.Int64)*time.Millisecond)
-				}
-				// A return with no prevention interview yet counts
-				// against the target, as its list does.
-				p := time.Duration(1<<62 - 1)
-				if prev.Valid {
-					p = time.Duration(prev.Int64) * time.Millisecond
-				}
-				prevention = append(prevention, p)
-				d.RHIOffered.Of++
-				d.RHICompleted.Of++
-				if offer.Valid && offer.Int64 <= rhi {
-					d.RHIOffered.Met++
-				}
-				if done.Valid && done.Int64 <= rhi {
-					d.RHICompleted.Met++
-				}
-				return nil
-			}); err != nil {
-			return err
-		}
-		d.TimeMissing = vigil.Summarise(missing, 0)
-		d.Prevention = vigil.Summarise(prevention, t.Prevention)
-		repeat, err := tx.repeatChildren(ctx, t, f.LPAID, f.TeamID, false)
-		if err != nil {
-			return err
-		}
-		d.Repeat.Of = len(repeat)
-		for _, c := range repeat {
-			if c.PlanID != 0 {
-				d.Repeat.Met++
+		for _, level := range slices.Backward(vigil.RiskLevels) {
+			d.Ratify = append(d.Ratify, vigil.RiskDelay{Risk: level, Target: t.Ratify[level],
+				DelayStats: vigil.SummariseBuckets(hist[key{vigil.StatRatify, level}], t.Ratify[level])})
+			if t.Deploy[level] > 0 {
+				d.Deploy = append(d.Deploy, vigil.RiskDelay{Risk: level, Target: t.Deploy[level],
+					DelayStats: vigil.SummariseBuckets(hist[key{vigil.StatDeploy, level}], t.Deploy[level])})
 			}
 		}
-		return nil
+		d.TimeMissing = vigil.SummariseBuckets(hist[key{vigil.StatMissing, ""}], 0)
+		d.Prevention = vigil.SummariseBuckets(hist[key{vigil.StatPrevention, ""}], t.Prevention)
+		offer := vigil.SummariseBuckets(hist[key{vigil.StatRHIOffer, ""}], vigil.RHIWithin)
+		done := vigil.SummariseBuckets(hist[key{vigil.StatRHIComplete, ""}], vigil.RHIWithin)
+		d.RHIOffered = vigil.Count{Of: offer.Count, Met: offer.WithinTarget}
+		d.RHICompleted = vigil.Count{Of: done.Count, Met: done.WithinTarget}
+		// Repeat-missing children now, and those with an active plan.
+		where = area("m")
+		return query(`SELECT COUNT(*), COUNT(p.id) FROM child_missing m LEFT JOIN missing_plans p ON p.child_id = m.child_id AND p.ended_at IS NULL
+			WHERE m.latest_report_at >= `+arg(instant(vigil.RepeatWindowStart(tx.now, t.RepeatWindow)))+" AND m.in_window >= "+
+			arg(t.RepeatEpisodes)+" AND "+where, func(r *sql.Rows) error { return r.Scan(&d.Repeat.Of, &d.Repeat.Met) })
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package vigil
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -119,6 +120,19 @@ func (t Targets) Validate() error {
 				v.Add(name, "There is no risk level %q; use very low, low, medium or high", string(r))
 			}
 		}
+	}
+	for name, m := range map[string]map[RiskLevel]time.Duration{"ratify": t.Ratify, "deploy": t.Deploy} {
+		for r, d := range m {
+			if r.Gradable() && d > 0 && !BucketExact(d) {
+				v.Add(name+"_"+string(r), "Give targets in whole minutes up to 2 hours, in steps of 5 minutes up to a day, and in whole hours beyond")
+			}
+			if d > 7*24*time.Hour {
+				v.Add(name+"_"+string(r), "A target can be at most 7 days")
+			}
+		}
+	}
+	if t.Prevention > 0 && !BucketExact(t.Prevention) {
+		v.Add("prevention", "Give the prevention interview target in whole minutes up to 2 hours, in steps of 5 minutes up to a day, and in whole hours beyond")
 	}
 	never := func(RiskLevel) bool { return false }
 	perLevel("ratify", "ratification", t.Ratify, never)
@@ -607,5 +621,160 @@ func Summarise(durations []time.Duration, target time.Duration) DelayStats {
 	rank := func(p int) time.Duration { return sorted[(p*n+99)/100-1] } // ⌈p·n/100⌉, 1-based
 	s.Median, s.P90 = rank(50), rank(90)
 	s.Share = float64(s.WithinTarget) / float64(n)
+	return s
+}
+
+// The dashboard counts each step's delays in buckets, kept as each step is
+// recorded, so that a year of a force's figures is a few thousand rows and
+// not half a million episodes. A bucket is a number of minutes, rounded up:
+// to the minute up to two hours, to five minutes up to a day, to the hour
+// beyond. A delay is within a target exactly when its bucket is, for any
+// target on a bucket boundary (BucketExact), which Targets.Validate
+// requires; a percentile read from buckets is rounded up to its bucket.
+
+// NotYet is the bucket of a step that has not happened (a return with no
+// prevention interview yet): later than any delay, so it sorts last and
+// counts against every target.
+const NotYet int64 = 1 << 40
+
+// Bucket is the bucket of a delay, in minutes.
+func Bucket(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	m := int64((d + time.Minute - 1) / time.Minute)
+	switch {
+	case m <= 120:
+		return m
+	case m <= 1440:
+		return (m + 4) / 5 * 5
+	}
+	return (m + 59) / 60 * 60
+}
+
+// BucketExact reports whether a target lies on a bucket boundary, so that
+// "within target" read from buckets is exact.
+func BucketExact(d time.Duration) bool {
+	return d >= 0 && d%time.Minute == 0 && Bucket(d) == int64(d/time.Minute)
+}
+
+// Statistics measures.
+const (
+	StatReported    = "reported"     // episodes reported, by first grading (bucket 0)
+	StatRatify      = "ratify"       // gradings ratified, by level graded, month graded
+	StatDeploy      = "deploy"       // report to first deployment, by first grading, month reported
+	StatMissing     = "missing"      // last seen to found, month found (every return)
+	StatPrevention  = "prevention"   // found to prevention interview, month found
+	StatRHIOffer    = "rhi_offer"    // found to return interview offered, month found
+	StatRHIComplete = "rhi_complete" // found to return interview completed, month found
+)
+
+// StatKey is one count of the dashboard's statistics.
+type StatKey struct {
+	Month   time.Time // first day of the Europe/London month, as a date at midnight UTC
+	LPAID   int64
+	TeamID  int64
+	Measure string
+	Risk    RiskLevel
+	Bucket  int64
+}
+
+// StatEpisode is what an episode contributes to the statistics.
+type StatEpisode struct {
+	ReportedAt time.Time
+	FoundAt    *time.Time
+	LPAID      int64
+	TeamID     int64
+	FirstRisk  RiskLevel
+	// Delays in milliseconds, nil where the step has not happened.
+	DeployMS, MissingMS, PreventionMS, RHIOfferMS, RHICompleteMS *int64
+	// Ratifications are the ratified gradings.
+	Ratifications []StatRatification
+}
+
+// StatRatification is one ratified grading.
+type StatRatification struct {
+	GradedAt time.Time
+	Level    RiskLevel
+	RatifyMS int64
+}
+
+// MonthOf is the first day of the Europe/London month of an instant, as a
+// date at midnight UTC.
+func MonthOf(t time.Time) time.Time {
+	y, m, _ := t.In(london).Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// MonthStart is the instant a London month (as MonthOf gives it) starts.
+func MonthStart(month time.Time) time.Time {
+	return time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, london)
+}
+
+// Contributions are the counts an episode adds to the statistics.
+func (e StatEpisode) Contributions() map[StatKey]int {
+	out := map[StatKey]int{}
+	add := func(at time.Time, measure string, risk RiskLevel, bucket int64) {
+		out[StatKey{Month: MonthOf(at), LPAID: e.LPAID, TeamID: e.TeamID, Measure: measure, Risk: risk, Bucket: bucket}]++
+	}
+	ms := func(v *int64) int64 {
+		if v == nil {
+			return NotYet
+		}
+		return Bucket(time.Duration(*v) * time.Millisecond)
+	}
+	add(e.ReportedAt, StatReported, e.FirstRisk, 0)
+	if e.DeployMS != nil {
+		add(e.ReportedAt, StatDeploy, e.FirstRisk, ms(e.DeployMS))
+	}
+	for _, r := range e.Ratifications {
+		add(r.GradedAt, StatRatify, r.Level, Bucket(time.Duration(r.RatifyMS)*time.Millisecond))
+	}
+	if e.FoundAt != nil {
+		add(*e.FoundAt, StatMissing, "", ms(e.MissingMS))
+		add(*e.FoundAt, StatPrevention, "", ms(e.PreventionMS))
+		add(*e.FoundAt, StatRHIOffer, "", ms(e.RHIOfferMS))
+		add(*e.FoundAt, StatRHIComplete, "", ms(e.RHICompleteMS))
+	}
+	return out
+}
+
+// SummariseBuckets is Summarise over a histogram of buckets (minutes to
+// counts): the count, the number and share within target, and the median
+// and 90th percentile by the nearest-rank method, each its bucket's upper
+// bound. A NotYet bucket counts, and is never within a target.
+func SummariseBuckets(h map[int64]int, target time.Duration) DelayStats {
+	keys := make([]int64, 0, len(h))
+	var s DelayStats
+	for b, n := range h {
+		if n <= 0 {
+			continue
+		}
+		keys = append(keys, b)
+		s.Count += n
+		if b != NotYet && time.Duration(b)*time.Minute <= target {
+			s.WithinTarget += n
+		}
+	}
+	if s.Count == 0 {
+		return DelayStats{}
+	}
+	slices.Sort(keys)
+	rank := func(p int) time.Duration {
+		want := (p*s.Count + 99) / 100
+		cum := 0
+		for _, b := range keys {
+			cum += h[b]
+			if cum >= want {
+				if b == NotYet {
+					return time.Duration(math.MaxInt64)
+				}
+				return time.Duration(b) * time.Minute
+			}
+		}
+		return 0
+	}
+	s.Median, s.P90 = rank(50), rank(90)
+	s.Share = float64(s.WithinTarget) / float64(s.Count)
 	return s
 }

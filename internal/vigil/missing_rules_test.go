@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -623,5 +624,53 @@ func TestSummarise(t *testing.T) {
 		if !slices.Equal(in, tc.durations) {
 			t.Errorf("%s: the input was changed", tc.name)
 		}
+	}
+}
+
+// TestBuckets: a delay is within a target exactly when its bucket is, at
+// the boundaries of each bucket size.
+func TestBuckets(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want int64
+	}{
+		{0, 0}, {time.Millisecond, 1}, {time.Minute, 1}, {time.Minute + time.Millisecond, 2}, {2 * time.Hour, 120},
+		{2*time.Hour + time.Millisecond, 125}, {24 * time.Hour, 1440}, {24*time.Hour + time.Millisecond, 1500},
+		{72 * time.Hour, 4320}, {72*time.Hour + time.Millisecond, 4380},
+	} {
+		if got := Bucket(c.d); got != c.want {
+			t.Errorf("Bucket(%v) = %d, want %d", c.d, got, c.want)
+		}
+	}
+	for _, target := range []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 72 * time.Hour, 25 * time.Minute} {
+		if !BucketExact(target) {
+			t.Fatalf("%v is not on a bucket boundary", target)
+		}
+		for _, d := range []time.Duration{target - time.Millisecond, target, target + time.Millisecond} {
+			within := time.Duration(Bucket(d))*time.Minute <= target
+			if within != (d <= target) {
+				t.Errorf("target %v, delay %v: bucket says within=%v", target, d, within)
+			}
+		}
+	}
+	for _, d := range []time.Duration{121 * time.Minute, 1441 * time.Minute, 90 * time.Second} {
+		if BucketExact(d) {
+			t.Errorf("%v should not be on a bucket boundary", d)
+		}
+	}
+	h := map[int64]int{}
+	var raw []time.Duration
+	for i, d := range []time.Duration{3 * time.Minute, 50 * time.Minute, 61 * time.Minute, 59 * time.Minute, 2 * time.Hour} {
+		h[Bucket(d)]++
+		raw = append(raw, d)
+		_ = i
+	}
+	got, want := SummariseBuckets(h, time.Hour), Summarise(raw, time.Hour)
+	if got.Count != want.Count || got.WithinTarget != want.WithinTarget || got.Median != want.Median || got.P90 != want.P90 {
+		t.Errorf("from buckets %+v, from delays %+v", got, want)
+	}
+	h[NotYet] = 5
+	if s := SummariseBuckets(h, time.Hour); s.Count != 10 || s.WithinTarget != 3 || s.P90 != time.Duration(math.MaxInt64) {
+		t.Errorf("with five not yet: %+v", s)
 	}
 }

@@ -323,12 +323,17 @@ func (s *Server) apiEpisodeStep(w http.ResponseWriter, r *http.Request, in any, 
 }
 
 func (s *Server) apiGradeEpisode(w http.ResponseWriter, r *http.Request) {
+	// A flat struct: an embedded one would put its type's name in the
+	// decoder's type errors ("apiGradingInput.level must be a string").
 	var in struct {
-		apiGradingInput
-		Version int64 `json:"version"`
+		Level     vigil.RiskLevel `json:"level"`
+		Factors   []string        `json:"factors"`
+		Rationale string          `json:"rationale"`
+		Version   int64           `json:"version"`
 	}
 	s.apiEpisodeStep(w, r, &in, &in.Version, func(ctx context.Context, id int64) (*vigil.Episode, error) {
-		e, err := s.svc.Missing.Grade(ctx, id, in.grading(), in.Version)
+		g := apiGradingInput{Level: in.Level, Factors: in.Factors, Rationale: in.Rationale}
+		e, err := s.svc.Missing.Grade(ctx, id, g.grading(), in.Version)
 		return e, apiRename(err, map[string]string{"risk": "level"})
 	})
 }
@@ -887,22 +892,7 @@ func countFigure(c vigil.Count, links apiFigureLinks) apiCountFigure {
 // the end of today and starts on the first day of the month eleven months
 // before (Europe/London): twelve calendar months, this one so far.
 func apiDashboardPeriod(v *vigil.Validation, q url.Values, now time.Time) (from, to time.Time) {
-	from, to = apiPeriod(v, q)
-	if v.Has("from") || v.Has("to") {
-		return from, to
-	}
-	if to.IsZero() {
-		y, m, d := now.In(london).Date()
-		to = time.Date(y, m, d+1, 0, 0, 0, 0, london).UTC()
-	}
-	if from.IsZero() {
-		y, m, _ := to.Add(-time.Millisecond).In(london).Date()
-		from = time.Date(y, m-11, 1, 0, 0, 0, 0, london).UTC()
-	}
-	if !from.Before(to) {
-		v.Add("from", "from must be before to")
-	}
-	return from, to
+	return monthPeriod(v, q.Get("from"), q.Get("to"), now)
 }
 
 func (s *Server) apiMissingDashboard(w http.ResponseWriter, r *http.Request) {

@@ -362,7 +362,7 @@ func TestMissingAPIBadInput(t *testing.T) {
 			t.Errorf("list %s: %s %+v", query, resp.Status, p)
 		}
 	}
-	for query, field := range map[string]string{"from=2026-03-02&to=2026-03-01": "to", "lpa_id=-1": "lpa_id", "to=2026-02-30": "to"} {
+	for query, field := range map[string]string{"from=2026-04&to=2026-03": "from", "lpa_id=-1": "lpa_id", "to=2026-13": "to", "from=2026-03-01": "from"} {
 		resp, body := f.do(manager, "GET", "/api/v1/missing-dashboard?"+query, nil)
 		if p := problem(t, resp, body); resp.StatusCode != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field {
 			t.Errorf("dashboard %s: %s %+v", query, resp.Status, p)
@@ -461,7 +461,7 @@ func TestMissingAPIDashboardLinks(t *testing.T) {
 	report(mar[0].ID, 2, vigil.RiskHigh, now.Add(-time.Hour))
 
 	c := f.client("control.manager")
-	resp, body := f.do(c, "GET", "/api/v1/missing-dashboard?lpa_id=1&from=2026-03-01&to=2026-03-02", nil)
+	resp, body := f.do(c, "GET", "/api/v1/missing-dashboard?lpa_id=1&from=2026-03&to=2026-03", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("dashboard: %s %s", resp.Status, body)
 	}
@@ -551,7 +551,7 @@ func TestMissingAPIDashboardLinks(t *testing.T) {
 	none := []int64{}
 	both := ids(onTime, late)
 
-	if !d.From.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) || !d.To.Equal(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)) || d.LPAID != 1 {
+	if !d.From.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) || !d.To.Equal(time.Date(2026, 3, 31, 23, 0, 0, 0, time.UTC)) || d.LPAID != 1 {
 		t.Errorf("period [%s, %s) of LPA %d", d.From, d.To, d.LPAID)
 	}
 	if d.Reported.Count != 4 {
@@ -633,7 +633,7 @@ func TestMissingAPIDashboardLinks(t *testing.T) {
 	behind("deployed late in March", d.Trend[0].DeployedWithin.Links.Missed, ids(late))
 
 	// The whole force: the Marlcombe child too.
-	resp, body = f.do(c, "GET", "/api/v1/missing-dashboard?from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z", nil)
+	resp, body = f.do(c, "GET", "/api/v1/missing-dashboard?from=2026-03&to=2026-03", nil)
 	d.LPAID = 0 // left out for the force
 	if err := json.Unmarshal(body, &d); err != nil || resp.StatusCode != 200 || d.Reported.Count != 5 || d.LPAID != 0 {
 		t.Fatalf("force dashboard: %s %+v", resp.Status, d.Reported)
@@ -642,14 +642,14 @@ func TestMissingAPIDashboardLinks(t *testing.T) {
 		t.Errorf("the force's reported episodes: %v", got)
 	}
 
-	// By default, twelve calendar months to the end of today.
+	// By default, the twelve calendar months ending with this one.
 	resp, body = f.do(c, "GET", "/api/v1/missing-dashboard", nil)
 	if err := json.Unmarshal(body, &d); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("default dashboard: %s %s", resp.Status, body)
 	}
 	from, to := d.From.In(londonTZ), d.To.In(londonTZ)
-	if from.Day() != 1 || from.Hour() != 0 || to.Hour() != 0 || !to.After(time.Now()) || time.Until(to) > 25*time.Hour ||
-		from.AddDate(0, 12, 0).Before(to) || !from.AddDate(0, 11, 0).Before(to) {
+	if from.Day() != 1 || from.Hour() != 0 || to.Day() != 1 || to.Hour() != 0 || !to.After(time.Now()) || time.Until(to) > 32*24*time.Hour ||
+		!from.AddDate(0, 12, 0).Equal(to) {
 		t.Errorf("default period [%s, %s)", from, to)
 	}
 }
@@ -769,5 +769,20 @@ func TestMissingAPIRepeatChildrenAndPlans(t *testing.T) {
 	}
 	if r := repeat("?no_plan=true"); len(r) != 1 {
 		t.Errorf("after the plan ended, repeat children with no plan = %+v", r)
+	}
+}
+
+// TestMissingAPIGradeTypeError: a wrongly typed field is named as the
+// client sent it.
+func TestMissingAPIGradeTypeError(t *testing.T) {
+	f := newBlankMissingFixture(t)
+	child := childrenOf(t, f, 1, 1)[0].ID
+	manager := f.client("control.manager")
+	resp, body := f.do(manager, "POST", "/api/v1/missing-episodes", reportBody(child, vigiltest.Epoch, vigiltest.Epoch.Add(-time.Hour), "medium"))
+	e := episodeOf(t, "report", resp, body, 201)
+	resp, body = f.do(manager, "POST", "/api/v1/missing-episodes/"+itoa(e.ID)+"/gradings", map[string]any{"level": 3, "version": e.Version})
+	p := problem(t, resp, body)
+	if resp.StatusCode != 422 && resp.StatusCode != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "level" || strings.Contains(p.Errors[0].Detail, "apiGrading") {
+		t.Fatalf("grading with a number for the level: %s %+v", resp.Status, p)
 	}
 }

@@ -373,15 +373,8 @@ type trendBar struct {
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	var v vigil.Validation
 	q := r.URL.Query()
-	now := londonTime(time.Now())
-	f := vigil.DashboardFilter{LPAID: queryID(r, "lpa_id", &v), TeamID: queryID(r, "team_id", &v),
-		From: queryDate(r, "from", &v, false), To: queryDate(r, "to", &v, true)}
-	if f.To.IsZero() {
-		f.To = time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, london)
-	}
-	if f.From.IsZero() {
-		f.From = time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, london)
-	}
+	f := vigil.DashboardFilter{LPAID: queryID(r, "lpa_id", &v), TeamID: queryID(r, "team_id", &v)}
+	f.From, f.To = monthPeriod(&v, q.Get("from"), q.Get("to"), time.Now())
 	if err := v.Err(); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -391,7 +384,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := &dashboardData{D: dash, From: f.From.Format("2006-01-02"), To: f.To.AddDate(0, 0, -1).Format("2006-01-02"),
+	d := &dashboardData{D: dash, From: f.From.Format("2006-01"), To: f.To.AddDate(0, -1, 0).Format("2006-01"),
 		Levels: slices.Clone(vigil.RiskLevels), Area: "Kingsmoor force"}
 	slices.Reverse(d.Levels)
 	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
@@ -413,7 +406,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	link := url.Values{"from": {d.From}, "to": {d.To}}
+	link := url.Values{"from": {f.From.Format("2006-01-02")}, "to": {f.To.AddDate(0, 0, -1).Format("2006-01-02")}}
 	if f.LPAID != 0 {
 		link.Set("lpa_id", strconv.FormatInt(f.LPAID, 10))
 	}
@@ -560,4 +553,40 @@ func delayRows(ds []vigil.RiskDelay, figure, query string) []delayRow {
 			MissedHref: template.URL(base + "_missed")}
 	}
 	return out
+}
+
+// monthPeriod reads a dashboard period as whole months, "YYYY-MM" each,
+// both included: by default the twelve months ending with this one. It
+// returns the instants the first month starts and the month after the
+// last starts, in London.
+func monthPeriod(v *vigil.Validation, from, to string, now time.Time) (time.Time, time.Time) {
+	month := func(name, s string) time.Time {
+		t, err := time.ParseInLocation("2006-01", strings.TrimSpace(s), london)
+		if err != nil {
+			v.Add(name, "%s must be a month, like 2026-03", name)
+			return time.Time{}
+		}
+		return t
+	}
+	var f, t time.Time
+	if to == "" {
+		l := londonTime(now)
+		t = time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, london)
+	} else if m := month("to", to); !m.IsZero() {
+		t = m.AddDate(0, 1, 0)
+	}
+	if from == "" {
+		if !t.IsZero() {
+			f = t.AddDate(-1, 0, 0)
+		}
+	} else {
+		f = month("from", from)
+	}
+	if !f.IsZero() && !t.IsZero() && !f.Before(t) {
+		v.Add("from", "The first month must not be after the last")
+	}
+	if !f.IsZero() && !t.IsZero() && t.Sub(f) > 20*366*24*time.Hour {
+		v.Add("from", "Choose at most twenty years")
+	}
+	return f, t
 }

@@ -1,0 +1,193 @@
+// Command missing measures the missing-children dashboard and the
+// ratification queue on a loaded database, beside the bare SQL behind
+// them, in the same run: median and 95th percentile over N runs each.
+//
+//	go run ./bench/missing -db sqlite:/path/vigil.db [-n 20]
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/vigilcp/vigil/internal/password"
+	"github.com/vigilcp/vigil/internal/sqlstore"
+	"github.com/vigilcp/vigil/internal/vigil"
+)
+
+func main() {
+	dbURL := flag.String("db", "", "database URL holding the national demo (sqlite:FILE or postgres://…)")
+	n := flag.Int("n", 20, "runs of each measurement")
+	flag.Parse()
+	if *dbURL == "" {
+		fmt.Fprintln(os.Stderr, "missing: -db is required")
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, *dbURL, sqlstore.Options{Hasher: password.Hasher{Params: password.Cheap}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	bare, err := openBare(*dbURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bare.Close()
+	svc := sqlstore.NewMissingService(db)
+	as := func(user string) context.Context {
+		p, err := db.PrincipalFor(ctx, user, "bench")
+		if err != nil {
+			log.Fatalf("%s: %v", user, err)
+		}
+		return vigil.WithPrincipal(ctx, p)
+	}
+	chair, manager := as("gold.chair"), as("control.manager")
+	// The last 12 whole London months, this one included: the dashboard
+	// counts by month.
+	to := vigil.MonthStart(vigil.MonthOf(time.Now())).AddDate(0, 1, 0)
+	from := to.AddDate(-1, 0, 0)
+	var episodes int
+	if err := bare.QueryRow("SELECT count(*) FROM missing_episodes").Scan(&episodes); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s: %d missing episodes; dashboard for the force, %s to %s; %d runs each\n\n", db.Engine(), episodes,
+		from.Format("2 Jan 2006"), to.AddDate(0, 0, -1).Format("2 Jan 2006"), *n)
+
+	// The queries behind the dashboard, as the store runs them: open
+	// episodes by risk, the month's statistics, the repeat children now.
+	const dayLayout = "2006-01-02"
+	t := vigil.DefaultTargets()
+	dashSQL := []struct {
+		q    string
+		args []any
+	}{
+		{"SELECT e.risk, COUNT(*) FROM missing_episodes e WHERE e.status = 'open' GROUP BY e.risk", nil},
+		{`SELECT s.month, s.measure, s.risk, s.bucket, SUM(s.n) FROM missing_stats s WHERE s.month >= $1 AND s.month < $2
+			GROUP BY s.month, s.measure, s.risk, s.bucket`,
+			[]any{vigil.MonthOf(from).Format(dayLayout), vigil.MonthOf(to).Format(dayLayout)}},
+		{`SELECT COUNT(*), COUNT(p.id) FROM child_missing m LEFT JOIN missing_plans p ON p.child_id = m.child_id AND p.ended_at IS NULL
+			WHERE m.latest_report_at >= $1 AND m.in_window >= $2`,
+			[]any{arg(db, vigil.RepeatWindowStart(time.Now(), t.RepeatWindow)), t.RepeatEpisodes}},
+	}
+	queueSQL := `SELECT e.id, e.child_id, e.status, e.risk, e.reported_at, e.ratify_due_at, c.given_name || ' ' || c.family_name
+		FROM missing_episodes e JOIN children c ON c.id = e.child_id
+		WHERE e.status = 'open' AND e.ratify_due_at IS NOT NULL ORDER BY e.ratify_due_at, e.id LIMIT 201`
+
+	var dash *vigil.Dashboard
+	dashboard := measure(*n, func() error {
+		var err error
+		dash, err = svc.Dashboard(chair, vigil.DashboardFilter{From: from, To: to})
+		return err
+	})
+	fmt.Printf("the dashboard took %v once warm\n", dashboard[0])
+	dashBare := measure(*n, func() error {
+		for _, q := range dashSQL {
+			if err := drain(bare, q.q, q.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var waiting int
+	queue := measure(*n, func() error {
+		page, err := svc.Episodes(manager, vigil.EpisodeFilter{Queue: vigil.QueueAwaitingRatification, PageRequest: vigil.PageRequest{Limit: 200}})
+		waiting = len(page.Items)
+		return err
+	})
+	queueBare := measure(*n, func() error { return drain(bare, queueSQL) })
+
+	fmt.Printf("dashboard: %d episodes reported in the period, %d open now\n", dash.Episodes, sum(dash.Open))
+	report("force dashboard, last 12 months", dashboard, dashBare, 250*time.Millisecond)
+	fmt.Printf("\nratification queue: %d episodes shown\n", waiting)
+	report("ratification queue", queue, queueBare, 50*time.Millisecond)
+}
+
+func sum(m map[vigil.RiskLevel]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// arg writes an instant as the engine stores it.
+func arg(db *sqlstore.DB, t time.Time) any {
+	if db.Engine() == sqlstore.SQLite {
+		return t.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	return t
+}
+
+func openBare(dbURL string) (*sql.DB, error) {
+	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
+		return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	}
+	return sql.Open("pgx", dbURL)
+}
+
+// drain runs a query and reads every row into plain values.
+func drain(db *sql.DB, q string, args ...any) error {
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// measure runs fn n times after one warm-up run and returns the times.
+func measure(n int, fn func() error) []time.Duration {
+	if err := fn(); err != nil {
+		log.Fatal(err)
+	}
+	out := make([]time.Duration, n)
+	for i := range out {
+		start := time.Now()
+		if err := fn(); err != nil {
+			log.Fatal(err)
+		}
+		out[i] = time.Since(start)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	i := (p*len(d)+99)/100 - 1
+	return d[max(i, 0)].Round(100 * time.Microsecond)
+}
+
+func report(name string, got, bare []time.Duration, limit time.Duration) {
+	gm, g95, bm, b95 := pct(got, 50), pct(got, 95), pct(bare, 50), pct(bare, 95)
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Printf("  %-34s median %9v  p95 %9v\n", name, gm, g95)
+	fmt.Printf("  %-34s median %9v  p95 %9v\n", "the bare SQL behind it", bm, b95)
+	fmt.Printf("  target: median under %v: %s (%.2f of the limit)\n", limit, verdict(gm < limit), float64(gm)/float64(limit))
+	fmt.Printf("  target: within 3x the bare SQL: %s (%.2fx)\n", verdict(float64(gm) <= 3*float64(bm)), float64(gm)/float64(bm))
+}
