@@ -78,6 +78,28 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, passwordHas
 		if _, err := b.Plans(demoPlans(org, cfg)); err != nil {
 			return fmt.Errorf("loading missing plans: %w", err)
 		}
+		progress("profiles and links", 0, 0)
+		if _, err := b.Profiles(demoProfiles(org, cfg)); err != nil {
+			return fmt.Errorf("loading profiles: %w", err)
+		}
+		assoc, places, links, err := org.Linked(cfg)
+		if err != nil {
+			return fmt.Errorf("building links: %w", err)
+		}
+		l := sqlstore.LinkedLoad{ForceID: org.Force.ID, At: cfg.AsOf}
+		for _, a := range assoc {
+			l.Associates = append(l.Associates, vigil.Associate{Name: a.Name, Description: a.Description})
+		}
+		for _, p := range places {
+			l.Places = append(l.Places, vigil.Place{Name: p.Name, Postcode: p.Postcode, Description: p.Description})
+		}
+		for _, k := range links {
+			l.Links = append(l.Links, vigil.Link{ChildID: k.ChildID, Relation: k.Relation, AssociateID: int64(k.Associate),
+				PlaceID: int64(k.Place), Notes: k.Notes, LinkedAt: k.LinkedAt, LinkedBy: k.LinkedBy})
+		}
+		if err := b.Linked(l); err != nil {
+			return fmt.Errorf("loading links: %w", err)
+		}
 		return b.MarkDemo()
 	})
 	if err != nil {
@@ -121,6 +143,22 @@ func demoEpisodes(org *demo.Org, cfg demo.Config) func() iter.Seq2[sqlstore.Epis
 }
 
 // demoPlans is a fresh pass over the demo's multi-agency plans.
+func demoProfiles(org *demo.Org, cfg demo.Config) func() iter.Seq2[vigil.Profile, error] {
+	return func() iter.Seq2[vigil.Profile, error] {
+		return func(yield func(vigil.Profile, error) bool) {
+			err := org.Profiles(cfg, func(p vigil.Profile) error {
+				if !yield(p, nil) {
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && err != errStop {
+				yield(vigil.Profile{}, err)
+			}
+		}
+	}
+}
+
 func demoPlans(org *demo.Org, cfg demo.Config) func() iter.Seq2[vigil.Plan, error] {
 	return func() iter.Seq2[vigil.Plan, error] {
 		return func(yield func(vigil.Plan, error) bool) {

@@ -160,7 +160,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
 		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
-		Language: sqlstore.NewLanguageService(db), Missing: sqlstore.NewMissingService(db), Health: db,
+		Language: sqlstore.NewLanguageService(db), Missing: sqlstore.NewMissingService(db), Profiles: sqlstore.NewProfileService(db), Health: db,
 		SSO: sqlstore.NewSSOService(db)}
 	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version, OIDC: sso}
 	srv, err := web.New(wcfg, svc, log, reg)

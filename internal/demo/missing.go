@@ -228,22 +228,11 @@ func (o *Org) Plans(cfg Config, yield func(Plan) error) error {
 	if err != nil {
 		return err
 	}
-	n := len(g.kids.dob)
-	prev1, prev2 := make([]int64, n), make([]int64, n) // the last two reports, unix seconds
-	became := make([]int64, n)                         // when the child first met the threshold
-	const window = 89 * 24 * 60 * 60                   // 89 days: within 90 calendar days in any zone
-	err = g.skeleton(func(s skel) error {
-		t := s.reported.Unix()
-		k := s.kid
-		if prev2[k] != 0 && t-prev2[k] <= window && became[k] == 0 {
-			became[k] = t
-		}
-		prev2[k], prev1[k] = prev1[k], t
-		return nil
-	})
+	became, err := g.becameRepeat()
 	if err != nil {
 		return err
 	}
+	n := len(became)
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
 	for k := range n {
@@ -264,6 +253,25 @@ func (o *Org) Plans(cfg Config, yield func(Plan) error) error {
 		}
 	}
 	return nil
+}
+
+// becameRepeat returns, for each child by index, when they first met the
+// repeat threshold (unix seconds), or 0.
+func (g *missingGen) becameRepeat() ([]int64, error) {
+	n := len(g.kids.dob)
+	prev1, prev2 := make([]int64, n), make([]int64, n) // the last two reports, unix seconds
+	became := make([]int64, n)                         // when the child first met the threshold
+	const window = 89 * 24 * 60 * 60                   // 89 days: within 90 calendar days in any zone
+	err := g.skeleton(func(s skel) error {
+		t := s.reported.Unix()
+		k := s.kid
+		if prev2[k] != 0 && t-prev2[k] <= window && became[k] == 0 {
+			became[k] = t
+		}
+		prev2[k], prev1[k] = prev1[k], t
+		return nil
+	})
+	return became, err
 }
 
 // kidTable holds what the generator needs of each child, by index (child

@@ -41,6 +41,8 @@ var structuredText = []string{
 	"missing_episodes.found_place", "missing_episodes.found_by", "missing_episodes.exploitation_indicators", "risk_gradings.level",
 	"risk_gradings.factors", "risk_gradings.ratified_level", "episode_notes.kind", "missing_plans.agencies", "plan_actions.owner",
 	"missing_stats.measure", "missing_stats.risk",
+	"child_profiles.photo_ref", "child_profiles.phones", "child_profiles.social_media", "child_profiles.kept_by",
+	"associates.name", "places.name", "places.postcode", "child_links.relation",
 }
 
 // derivedText is written by people but is a copy of a checked field, or
@@ -67,6 +69,7 @@ var derivedText = map[string]string{
 	"lexicon_changes.document":      "the lexicon: it lists the wording to flag",
 	"settings.value":                "configuration values",
 	"child_name_keys.name_key":      "search keys made from the child's names",
+	"link_name_keys.name_key":       "search keys made from linked people's and places' names",
 }
 
 func isTime(col string) bool {

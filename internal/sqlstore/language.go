@@ -59,6 +59,12 @@ var freeTextColumns = []freeTextColumn{
 	{"missing_plans", "summary", "Plan summary", vigil.KindChild, "child_id", "updated_by", "updated_at"},
 	{"plan_actions", "action", "Plan action", vigil.KindChild, "(SELECT p.child_id FROM missing_plans p WHERE p.id = plan_id)",
 		"(SELECT p.updated_by FROM missing_plans p WHERE p.id = plan_id)", "(SELECT p.updated_at FROM missing_plans p WHERE p.id = plan_id)"},
+	{"child_profiles", "description", "Child's description", vigil.KindChild, "child_id", "updated_by", "updated_at"},
+	{"child_profiles", "medical", "Medical", vigil.KindChild, "child_id", "updated_by", "updated_at"},
+	{"child_profiles", "financial", "Money and cards", vigil.KindChild, "child_id", "updated_by", "updated_at"},
+	{"child_links", "notes", "Notes on a linked person or place", vigil.KindChild, "child_id", "linked_by", "linked_at"},
+	{"associates", "description", "Linked person's description", vigil.KindAssociate, "id", "created_by", "created_at"},
+	{"places", "description", "Place's description", vigil.KindPlace, "id", "created_by", "created_at"},
 }
 
 func freeTextByKey(key string) freeTextColumn {

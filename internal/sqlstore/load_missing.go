@@ -328,3 +328,90 @@ func (b *Bulk) Plans(plans func() iter.Seq2[vigil.Plan, error]) (int, error) {
 	}, nil)
 	return n, err
 }
+
+// Profiles loads Philomena profiles.
+func (b *Bulk) Profiles(profiles func() iter.Seq2[vigil.Profile, error]) (int, error) {
+	id := 0
+	return b.Copy("child_profiles", []string{"id", "child_id", "description", "photo_ref", "medical", "financial", "phones",
+		"social_media", "kept_by", "confirmed_at", "created_at", "created_by", "updated_at", "updated_by", "version"},
+		func(yield func(Row, error) bool) {
+			for p, err := range profiles() {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				id++
+				var confirmed any
+				if p.ConfirmedAt != nil {
+					confirmed = *p.ConfirmedAt
+				}
+				if !yield(Row{int64(id), p.ChildID, p.Description, p.PhotoRef, p.Medical, p.Financial, p.Phones, p.SocialMedia,
+					p.KeptBy, confirmed, p.CreatedAt, nullIfZero(p.CreatedBy), p.UpdatedAt, nullIfZero(p.UpdatedBy), 1}, nil) {
+					return
+				}
+			}
+		}, nil)
+}
+
+// LinkedLoad is the people and places linked to children, and the links:
+// a link's AssociateID or PlaceID is the position in Associates or Places,
+// counting from 1.
+type LinkedLoad struct {
+	ForceID    int64
+	At         time.Time
+	Associates []vigil.Associate
+	Places     []vigil.Place
+	Links      []vigil.Link
+}
+
+// Linked loads associates, places, their search keys and the links.
+func (b *Bulk) Linked(l LinkedLoad) error {
+	if _, err := b.Copy("associates", []string{"id", "force_id", "name", "description", "created_at", "updated_at", "version"},
+		func(yield func(Row, error) bool) {
+			for i, a := range l.Associates {
+				if !yield(Row{int64(i + 1), l.ForceID, a.Name, a.Description, l.At, l.At, 1}, nil) {
+					return
+				}
+			}
+		}, nil); err != nil {
+		return err
+	}
+	if _, err := b.Copy("places", []string{"id", "force_id", "name", "postcode", "description", "created_at", "updated_at", "version"},
+		func(yield func(Row, error) bool) {
+			for i, p := range l.Places {
+				if !yield(Row{int64(i + 1), l.ForceID, p.Name, p.Postcode, p.Description, l.At, l.At, 1}, nil) {
+					return
+				}
+			}
+		}, nil); err != nil {
+		return err
+	}
+	if _, err := b.Copy("link_name_keys", []string{"associate_id", "place_id", "name_key"}, func(yield func(Row, error) bool) {
+		for i, a := range l.Associates {
+			for _, k := range linkKeys(a.Name, "") {
+				if !yield(Row{int64(i + 1), nil, k}, nil) {
+					return
+				}
+			}
+		}
+		for i, p := range l.Places {
+			for _, k := range linkKeys(p.Name, p.Postcode) {
+				if !yield(Row{nil, int64(i + 1), k}, nil) {
+					return
+				}
+			}
+		}
+	}, nil); err != nil {
+		return err
+	}
+	_, err := b.Copy("child_links", []string{"id", "child_id", "relation", "associate_id", "place_id", "notes", "linked_at", "linked_by"},
+		func(yield func(Row, error) bool) {
+			for i, k := range l.Links {
+				if !yield(Row{int64(i + 1), k.ChildID, string(k.Relation), nullIfZero(k.AssociateID), nullIfZero(k.PlaceID), k.Notes,
+					k.LinkedAt, nullIfZero(k.LinkedBy)}, nil) {
+					return
+				}
+			}
+		}, nil)
+	return err
+}

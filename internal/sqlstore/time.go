@@ -99,3 +99,20 @@ func (s scanDate) Scan(src any) error {
 	*s.t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return nil
 }
+
+// scanNullDate scans an optional stored calendar date.
+type scanNullDate struct{ t **time.Time }
+
+// Scan implements sql.Scanner.
+func (s scanNullDate) Scan(src any) error {
+	if src == nil {
+		*s.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (scanDate{&t}).Scan(src); err != nil {
+		return err
+	}
+	*s.t = &t
+	return nil
+}

@@ -246,6 +246,11 @@ var childFieldParts = func() map[string]string {
 	for _, f := range []string{"address_line", "town", "postcode", "school", "placement", "carers"} {
 		m[f] = PartAddress
 	}
+	// The profile and the links, as SaveProfile and Link record them.
+	for _, f := range []string{"description", "photo_ref", "medical", "financial", "phones", "social_media", "kept_by",
+		"confirmed_at", "link", "relation", "associate_id", "place_id"} {
+		m[f] = PartProfile
+	}
 	return m
 }()
 
@@ -255,7 +260,7 @@ func ChildFieldPart(field string) string { return childFieldParts[field] }
 
 // ChildParts lists the parts of a child's record, in the order forms
 // offer them.
-var ChildParts = []string{PartIdentity, PartAddress}
+var ChildParts = []string{PartIdentity, PartAddress, PartProfile}
 
 // ChildFilter narrows a list of children.
 type ChildFilter struct {

@@ -136,6 +136,12 @@ const (
 	ActionReturnInterview Action = "return_interview" // record a return home interview
 	ActionClose           Action = "close"            // close after a supervisor's check
 	ActionPlan            Action = "plan"             // multi-agency plans for repeat-missing children
+	// ActionProfile keeps a child's Philomena profile; ActionLink links
+	// people and places to children (police intelligence: partner
+	// agencies see the links on children shared with them, but do not
+	// search or make them).
+	ActionProfile Action = "profile"
+	ActionLink    Action = "link"
 )
 
 // RecordKind names a type of record for permission checks.
@@ -150,6 +156,10 @@ const (
 	KindAccessLog    RecordKind = "access_log"
 	KindBreakGlass   RecordKind = "break_glass"
 	KindEpisode      RecordKind = "missing_episode"
+	// People and places linked to children (see ProfileService): read
+	// through a child one may read, so no role names them.
+	KindAssociate RecordKind = "associate"
+	KindPlace     RecordKind = "place"
 	// The missing-children dashboard (figures, never a person's record)
 	// and the force's missing-children targets.
 	KindMissingDashboard RecordKind = "missing_dashboard"
@@ -187,13 +197,14 @@ var RolePermissions = map[Role][]Permission{
 	RoleCallHandler: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionBreakGlass),
 		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionDeploy, ActionUpdate)),
 	RoleControlRoomManager: join(staffDirectory,
-		perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionBreakGlass),
+		perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionProfile, ActionLink, ActionBreakGlass),
 		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionRatify, ActionDeploy, ActionUpdate, ActionClose),
 		missingFigures),
-	RoleResponseOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionBreakGlass),
+	RoleResponseOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionProfile,
+		ActionLink, ActionBreakGlass),
 		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate)),
 	RoleMissingCoordinator: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
-		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
+		ActionUpdate, ActionProfile, ActionLink, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
 		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate, ActionReturnInterview, ActionClose, ActionPlan, ActionExport),
 		missingFigures),
 	RoleOffenderManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionBreakGlass),
@@ -201,14 +212,15 @@ var RolePermissions = map[Role][]Permission{
 	RoleMOSOVOManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport,
 		ActionBreakGlass), perms(KindBreakGlass, ActionReview), perms(KindEpisode, ActionRead, ActionList)),
 	RoleMASHPractitioner: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
-		ActionUpdate, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
+		ActionUpdate, ActionProfile, ActionLink, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
 		perms(KindEpisode, ActionRead, ActionList, ActionUpdate, ActionPlan), missingFigures),
 	RoleDesignatedOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate,
-		ActionBreakGlass), perms(KindEpisode, ActionRead, ActionList, ActionUpdate), missingFigures),
+		ActionProfile, ActionLink, ActionBreakGlass), perms(KindEpisode, ActionRead, ActionList, ActionUpdate), missingFigures),
 	// Partner-agency practitioners see the names of teams and agencies, the
 	// children shared with their agency and those children's episodes, and
-	// record return home interviews: never break-glass.
-	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch),
+	// record return home interviews; a carer's agency keeps the child's
+	// Philomena profile when it is shared with them. Never break-glass.
+	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch, ActionProfile),
 		perms(KindEpisode, ActionRead, ActionList, ActionReturnInterview), perms(KindMissingTargets, ActionRead)),
 	// Auditors read accounts too: "what has this user looked at" starts
 	// from a username.

@@ -126,6 +126,12 @@ func loadViews(a *assets) (*views, error) {
 			}
 			return londonTime(*t).Format("2 Jan 2006 15:04")
 		},
+		"datep": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return londonTime(*t).Format("2 January 2006")
+		},
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"add": func(a, b int) int { return a + b },
 		"has": func(list []string, v string) bool {

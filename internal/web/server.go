@@ -39,6 +39,7 @@ type Services struct {
 	BreakGlass vigil.BreakGlassService
 	Language   vigil.LanguageService
 	Missing    vigil.MissingService
+	Profiles   vigil.ProfileService
 	// SSO is single sign-on; needed only when Config.OIDC is set.
 	SSO vigil.SSOService
 	// Health reports whether the database answers and is migrated.
@@ -229,6 +230,8 @@ func (s *Server) routesSetup() {
 	s.handle("PUT /api/v1/agencies/{id}", s.apiUpdateAgency)
 	s.missingRoutes()
 	s.missingAPIRoutes()
+	s.profileRoutes()
+	s.profileAPIRoutes()
 
 	s.handle("/", s.notFound)
 }

@@ -85,7 +85,7 @@ func newFixtureWith(t *testing.T, load func(testing.TB, *sqlstore.DB) *demo.Org,
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
 		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
-		Language: sqlstore.NewLanguageService(db), Missing: sqlstore.NewMissingService(db), Health: db}
+		Language: sqlstore.NewLanguageService(db), Missing: sqlstore.NewMissingService(db), Profiles: sqlstore.NewProfileService(db), Health: db}
 	for _, o := range opts {
 		o(&cfg, &svc)
 	}
