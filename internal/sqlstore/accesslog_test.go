@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
@@ -225,8 +226,7 @@ func openMigrated(t *testing.T, url string) *sqlstore.DB {
 // each one entry naming the records, the user and the outcome; a refusal
 // survives the rollback of its work.
 func TestAccessLogRecordsEveryLook(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		children := sqlstore.NewChildService(db)
 		ash := vigiltest.As(t, db, "missing.ashvale")
 		page, err := children.Children(ash, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 3}})

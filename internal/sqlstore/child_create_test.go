@@ -70,8 +70,7 @@ func heldBy(ms []vigil.ChildMatch) []string {
 }
 
 func TestCreateChild(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		ash := vigiltest.As(t, db, "missing.ashvale")
 		c := mustCreate(t, svc, ash, featherstone())
@@ -128,8 +127,7 @@ func TestCreateChild(t *testing.T) {
 }
 
 func TestCreateChildValidates(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		ash := vigiltest.As(t, db, "missing.ashvale")
 		for _, tc := range []struct {
@@ -184,8 +182,7 @@ func TestCreateChildValidates(t *testing.T) {
 // TestCreateChildSearchesFirst: a second record of one child is refused
 // until the person says it is a different child, which is logged.
 func TestCreateChildSearchesFirst(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		ash := vigiltest.As(t, db, "missing.ashvale")
 		first := mustCreate(t, svc, ash, featherstone())
@@ -212,8 +209,7 @@ func TestCreateChildSearchesFirst(t *testing.T) {
 }
 
 func TestMatchChildrenIsTolerant(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		mash := vigiltest.As(t, db, "mash.officer")
 		liz := mustCreate(t, svc, mash, featherstone())
@@ -276,8 +272,7 @@ func TestMatchChildrenIsTolerant(t *testing.T) {
 // TestMatchChildrenAtMostTen: the best matches first, no more than
 // vigil.MaxMatches.
 func TestMatchChildrenAtMostTen(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		mash := vigiltest.As(t, db, "mash.officer")
 		var exact int64
@@ -304,8 +299,7 @@ func TestMatchChildrenAtMostTen(t *testing.T) {
 // candidates, so the child who shares a key with each name must come
 // before the many who share as many keys with fewer names.
 func TestMatchChildrenRanksCandidates(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		sys := vigiltest.AsSystem(t, db)
 		// 250 Lucy Smiths: each shares two keys with "Liz Smyth", one
 		// sounding like each name.
@@ -338,8 +332,7 @@ func TestMatchChildrenRanksCandidates(t *testing.T) {
 // only "held by" a team; partners learn nothing of children not shared
 // with them; the log names only the children shown.
 func TestMatchChildrenRespectsScope(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		mash := vigiltest.As(t, db, "mash.officer")
 		liz := mustCreate(t, svc, mash, featherstone()) // Marlcombe, on the MASH's caseload
@@ -431,8 +424,7 @@ func TestMatchChildrenRespectsScope(t *testing.T) {
 // TestHeldByFallsBackToTheLPA: a child on nobody's caseload is held by
 // their local policing area.
 func TestHeldByFallsBackToTheLPA(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		liz := mustCreate(t, svc, vigiltest.AsSystem(t, db), featherstone()) // the system account has no team
 		ms := mustMatch(t, svc, vigiltest.As(t, db, "missing.ashvale"), featherstone().Query())
@@ -443,8 +435,7 @@ func TestHeldByFallsBackToTheLPA(t *testing.T) {
 }
 
 func TestUpdateChild(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		ash := vigiltest.As(t, db, "missing.ashvale")
 		liz := mustCreate(t, svc, ash, featherstone())
@@ -549,8 +540,7 @@ func TestUpdateChild(t *testing.T) {
 // TestDemoChildrenHaveProfilesAndKeys: the bulk load writes every demo
 // child's profile and search keys.
 func TestDemoChildrenHaveProfilesAndKeys(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		cfg := demo.Config{Seed: 7, Scale: demo.Small, AsOf: vigiltest.Epoch}
 		var want []vigil.Child
 		wantKeys := 0

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
@@ -92,6 +93,50 @@ var writers = map[string]func(t *testing.T, db *sqlstore.DB, child int64) error{
 		_, err := sqlstore.NewMissingService(db).SavePlan(vigiltest.As(t, db, "missing.ashvale"), plan(mustEpisode(t, db).ChildID, "Weekly review", flagged))
 		return err
 	},
+	"child_profiles.description": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return saveProfile(t, db, 0, func(p *vigil.Profile) { p.Description = flagged })
+	},
+	"child_profiles.medical": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return saveProfile(t, db, 1, func(p *vigil.Profile) { p.Medical = flagged })
+	},
+	"child_profiles.financial": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return saveProfile(t, db, 2, func(p *vigil.Profile) { p.Financial = flagged })
+	},
+	"child_links.notes": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return newLink(t, db, vigil.NewLink{Relation: vigil.RelationAssociate, Name: "Notes Person", Notes: flagged})
+	},
+	"associates.description": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return newLink(t, db, vigil.NewLink{Relation: vigil.RelationAssociate, Name: "Described Person", Description: flagged})
+	},
+	"places.description": func(t *testing.T, db *sqlstore.DB, _ int64) error {
+		return newLink(t, db, vigil.NewLink{Relation: vigil.RelationFrequents, Name: "Described Place", Description: flagged})
+	},
+}
+
+// saveProfile saves the profile of the nth Ashvale child, changed (a
+// child of its own for each field, so that one field's findings are not
+// replaced by the next).
+func saveProfile(t *testing.T, db *sqlstore.DB, nth int, change func(*vigil.Profile)) error {
+	t.Helper()
+	ash := vigiltest.As(t, db, "missing.ashvale")
+	svc := sqlstore.NewProfileService(db)
+	child := childrenIn(t, db, "missing.ashvale", 1, nth+1)[nth]
+	cur, err := svc.Profile(ash, child)
+	if err != nil {
+		return err
+	}
+	p := philomena(child, vigiltest.Epoch)
+	change(&p)
+	_, err = svc.SaveProfile(ash, p, cur.Profile.Version)
+	return err
+}
+
+// newLink links a new person or place to the first Ashvale child.
+func newLink(t *testing.T, db *sqlstore.DB, n vigil.NewLink) error {
+	t.Helper()
+	n.ChildID, n.ConfirmedNew = childrenIn(t, db, "missing.ashvale", 1, 1)[0], true
+	_, err := sqlstore.NewProfileService(db).Link(vigiltest.As(t, db, "missing.ashvale"), n)
+	return err
 }
 
 // newEpisode reports a child with no episodes yet missing from Ashvale.
@@ -159,8 +204,7 @@ func outsideResponse(t *testing.T, db *sqlstore.DB) int64 {
 // TestEveryFreeTextColumnIsChecked writes flagged wording into every
 // registered free-text column and finds it kept with the record.
 func TestEveryFreeTextColumnIsChecked(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		auditor := vigiltest.As(t, db, "auditor")
 		lang := sqlstore.NewLanguageService(db)
 		for _, key := range sqlstore.FreeTextKeys() {
@@ -199,8 +243,7 @@ func TestEveryFreeTextColumnIsChecked(t *testing.T) {
 // saved with a reason, which is kept with the finding; rewording clears
 // the findings.
 func TestRequireReason(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		lang := sqlstore.NewLanguageService(db)
 		admin := vigiltest.As(t, db, "admin")
 		if err := lang.SetRequireReason(vigiltest.As(t, db, "auditor"), true); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
@@ -242,8 +285,7 @@ func TestRequireReason(t *testing.T) {
 // TestLexiconOverridesAndScan: switching an entry off and adding a local
 // one changes what is flagged everywhere; a scan rechecks stored text.
 func TestLexiconOverridesAndScan(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		lang := sqlstore.NewLanguageService(db)
 		admin := vigiltest.As(t, db, "admin")
 		mash := vigiltest.As(t, db, "mash.officer")

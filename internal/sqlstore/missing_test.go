@@ -15,8 +15,7 @@ import (
 func missingDB(t *testing.T, e sqlstore.Engine) (*sqlstore.DB, *vigiltest.Clock) {
 	t.Helper()
 	clock := vigiltest.NewClock(vigiltest.Epoch)
-	db := vigiltest.NewDB(t, e, vigiltest.WithClock(clock))
-	vigiltest.LoadDemo(t, db)
+	db, _ := vigiltest.DemoDB(t, e, vigiltest.SmallDemo(true), vigiltest.WithClock(clock))
 	return db, clock
 }
 

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -20,9 +21,22 @@ func loadSmallDemo(t *testing.T, db *sqlstore.DB) *demo.Org {
 	return vigiltest.LoadDemoWithoutMissing(t, db)
 }
 
+// forEachDemo runs fn on each engine with a fresh copy of the small demo
+// force without missing episodes (see vigiltest.DemoDB).
+func forEachDemo(t *testing.T, fn func(t *testing.T, db *sqlstore.DB, org *demo.Org)) {
+	t.Helper()
+	for _, e := range vigiltest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			db, org := vigiltest.DemoDB(t, e, vigiltest.SmallDemo(false))
+			fn(t, db, org)
+		})
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(vigiltest.Main(m)) }
+
 func TestOrganisationRoundTrip(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigiltest.As(t, db, "admin")
 		got, err := sqlstore.NewOrgService(db).Organisation(ctx)
 		if err != nil {
@@ -52,8 +66,7 @@ func TestOrganisationRoundTrip(t *testing.T) {
 }
 
 func TestOrganisationNeedsPrincipal(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		_, err := sqlstore.NewOrgService(db).Organisation(context.Background())
 		if vigil.ErrorCode(err) != vigil.EUNAUTHENTICATED {
 			t.Fatalf("anonymous read: got %v, want %s", err, vigil.EUNAUTHENTICATED)
@@ -62,8 +75,7 @@ func TestOrganisationNeedsPrincipal(t *testing.T) {
 }
 
 func TestPeoplePagesWithCursor(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigiltest.As(t, db, "admin")
 		svc := sqlstore.NewOrgService(db)
 		seen := map[int64]bool{}
@@ -105,8 +117,7 @@ func TestPeoplePagesWithCursor(t *testing.T) {
 }
 
 func TestPeopleFilterByTeamAndName(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigiltest.As(t, db, "admin")
 		svc := sqlstore.NewOrgService(db)
 		team := org.Teams[3] // an LPA missing-persons team
@@ -185,8 +196,7 @@ func TestUpdatePersonRefusesStaleVersion(t *testing.T) {
 }
 
 func TestCreatePersonValidates(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigiltest.As(t, db, "admin")
 		svc := sqlstore.NewOrgService(db)
 		taken := ""

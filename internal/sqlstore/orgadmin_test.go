@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
@@ -45,8 +46,7 @@ func str(p *string) string {
 }
 
 func TestCreateTeamValidates(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigiltest.As(t, db, "admin")
 		svc := sqlstore.NewOrgService(db)
 		cases := []struct {
@@ -184,8 +184,7 @@ func TestUpdateTeamVersionAndHistory(t *testing.T) {
 }
 
 func TestAgencyCreateUpdateAndHistory(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigiltest.As(t, db, "admin")
 		svc := sqlstore.NewOrgService(db)
 		_, err := svc.CreateAgency(ctx, vigil.Agency{Name: "", Code: org.Agencies[0].Code, Kind: "police"})
@@ -242,8 +241,7 @@ func TestAgencyCreateUpdateAndHistory(t *testing.T) {
 }
 
 func TestOrganisationChangesNeedAdministrator(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewOrgService(db)
 		team := org.Teams[1]
 		team.Version = 1
@@ -313,8 +311,7 @@ func TestOrganisationChangesNeedAdministrator(t *testing.T) {
 }
 
 func TestNobodyChangesTheirOwnTeamOrAgency(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewOrgService(db)
 		ctx := vigiltest.As(t, db, "admin")
 		self := vigil.PrincipalFrom(ctx).PersonID
@@ -429,8 +426,7 @@ func TestPersonHistory(t *testing.T) {
 }
 
 func TestPeopleWithoutAccount(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewOrgService(db)
 		ctx := vigiltest.As(t, db, "admin")
 		page, err := svc.People(ctx, vigil.PersonFilter{WithoutAccount: true, PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}})

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
@@ -37,8 +38,7 @@ func allChildren(t *testing.T, svc *sqlstore.ChildService, ctx context.Context) 
 // those a read of each child allows — no more, no fewer — including a
 // whole-record restriction and a break-glass opening.
 func TestListsAgreeWithDecide(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		everyone := allChildren(t, svc, vigiltest.AsSystem(t, db))
 		if len(everyone) != org.ChildCount {
@@ -116,8 +116,7 @@ func sorted(ids []int64) []int64 {
 // list, search or guess by id a child not shared with their agency (they
 // are told it does not exist), and sees only the parts shared.
 func TestPartnerSeesOnlyWhatIsShared(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		sw := vigiltest.As(t, db, "social.worker")
 		shared := allChildren(t, svc, sw)
@@ -204,8 +203,7 @@ func TestPartnerSeesOnlyWhatIsShared(t *testing.T) {
 // TestBreakGlassTellsTheSupervisor: opening a record with a reason puts a
 // notice in the supervisor's inbox and an entry in the review list.
 func TestBreakGlassTellsTheSupervisor(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		resp := vigiltest.As(t, db, "response.officer")
 		theirs := allChildren(t, svc, resp)

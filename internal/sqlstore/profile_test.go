@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
@@ -42,8 +43,7 @@ func philomena(child int64, at time.Time) vigil.Profile {
 // profile, a save on an old version is refused, and bad input is refused
 // with field errors and changes nothing.
 func TestProfileKeepsVersionsAndRefusesBadInput(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewProfileService(db)
 		ash := vigiltest.As(t, db, "missing.ashvale")
 		child := childrenIn(t, db, "missing.ashvale", 1, 1)[0]
@@ -114,8 +114,7 @@ func fieldNames(err error) []string {
 // children is one record; each reader sees the children they may see and
 // a count of the rest; a partner agency sees neither more nor the count.
 func TestLinksShowPatternsAcrossChildren(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewProfileService(db)
 		ash, mar := vigiltest.As(t, db, "missing.ashvale"), vigiltest.As(t, db, "missing.marlcombe")
 		kids := childrenIn(t, db, "missing.ashvale", 1, 2)
@@ -207,8 +206,7 @@ func linkOf(t *testing.T, svc *sqlstore.ProfileService, ctx context.Context, chi
 // a child's profile only when the profile part is shared with it, and of
 // an associate sees only the shared children, with no count of others.
 func TestPartnerSeesProfileOnlyWhenShared(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		svc := sqlstore.NewProfileService(db)
 		ash, sw := vigiltest.As(t, db, "missing.ashvale"), vigiltest.As(t, db, "social.worker")
 		child := sharedChild(t, db)

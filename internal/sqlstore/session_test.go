@@ -103,8 +103,7 @@ func TestSessions(t *testing.T) {
 // whether or not it exists, with the same words either way; a correct
 // password is refused while locked; the lock runs out.
 func TestLockout(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		sessions := sqlstore.NewSessionService(db)
 		ctx := context.Background()
 		msgs := map[string][]string{}
@@ -160,8 +159,7 @@ func code(t *testing.T, secret string, at time.Time) string {
 // session is any use, and then give a code at each sign-in; a code works
 // once.
 func TestSecondFactor(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		s := sqlstore.NewSessionService(db)
 		ctx := context.Background()
 		in := signIn(t, s, "admin", vigiltest.DemoPassword)
@@ -213,8 +211,7 @@ func TestSecondFactor(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
 		sys := vigiltest.AsSystem(t, db)
 		tokens := sqlstore.NewTokenService(db)
 		sessions := sqlstore.NewSessionService(db)
@@ -256,8 +253,7 @@ func TestAPITokens(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		sys := vigiltest.AsSystem(t, db)
 		users := sqlstore.NewUserService(db)
 		page, err := users.Users(sys, vigil.PageRequest{Limit: 5})
@@ -320,8 +316,7 @@ func TestUsers(t *testing.T) {
 // TestGrantRules: nobody changes their own access, nor grants a permission
 // or a scope they lack.
 func TestGrantRules(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		users := sqlstore.NewUserService(db)
 		admin := vigiltest.As(t, db, "admin")
 		me, _ := users.UserByUsername(admin, "admin")

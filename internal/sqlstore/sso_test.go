@@ -56,8 +56,7 @@ func wantEntry(t *testing.T, e vigil.AccessEntry, action vigil.Action, outcome, 
 }
 
 func TestSSOSignIn(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		ctx := vigil.WithOrigin(context.Background(), vigil.Origin{Client: "192.0.2.7", RequestID: "req-sso-1"})
 		sso := sqlstore.NewSSOService(db)
 		sessions := sqlstore.NewSessionService(db)

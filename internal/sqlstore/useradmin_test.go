@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"testing"
 
+	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
@@ -11,8 +12,7 @@ import (
 // TestCreateUserReportsEveryProblem: a new account's field problems and
 // the grant rules' refusals come back together, so a form shows them all.
 func TestCreateUserReportsEveryProblem(t *testing.T) {
-	vigiltest.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
-		org := loadSmallDemo(t, db)
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewUserService(db)
 		ctx := vigiltest.As(t, db, "admin")
 		taken := org.Users[0].PersonID // already has an account

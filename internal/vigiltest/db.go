@@ -133,6 +133,13 @@ func PostgresURL(t testing.TB) string {
 
 func newPostgresDB(t testing.TB) string {
 	t.Helper()
+	return newPostgresDBFrom(t, "")
+}
+
+// newPostgresDBFrom creates a database for the test, as a copy of the
+// template database when one is named.
+func newPostgresDBFrom(t testing.TB, template string) string {
+	t.Helper()
 	admin := PostgresURL(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -144,7 +151,11 @@ func newPostgresDB(t testing.TB) string {
 	defer a.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := a.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + template
+	}
+	if _, err := a.ExecContext(ctx, create); err != nil {
 		t.Fatalf("create test database (is PostgreSQL running at %s?): %v", admin, err)
 	}
 	t.Cleanup(func() {

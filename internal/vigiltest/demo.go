@@ -28,6 +28,12 @@ func LoadDemoWithoutMissing(t testing.TB, db *sqlstore.DB) *demo.Org {
 	return LoadDemoWith(t, db, demo.Config{Seed: 7, Scale: demo.Small, AsOf: Epoch, NoMissing: true})
 }
 
+// SmallDemo is the configuration LoadDemo (withMissing) and
+// LoadDemoWithoutMissing load, for DemoDB.
+func SmallDemo(withMissing bool) demo.Config {
+	return demo.Config{Seed: 7, Scale: demo.Small, AsOf: Epoch, NoMissing: !withMissing}
+}
+
 // LoadDemoWith fills db with the demo force for cfg.
 func LoadDemoWith(t testing.TB, db *sqlstore.DB, cfg demo.Config) *demo.Org {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -65,7 +66,7 @@ type fixtureOption func(*web.Config, *web.Services)
 
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
-	return newFixtureWith(t, vigiltest.LoadDemoWithoutMissing, opts...)
+	return newFixtureWith(t, opts...)
 }
 
 // newBlankMissingFixture is a fixture whose demo force has no missing
@@ -74,13 +75,14 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 // tests make the episodes they need.)
 func newBlankMissingFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
-	return newFixtureWith(t, vigiltest.LoadDemoWithoutMissing, opts...)
+	return newFixtureWith(t, opts...)
 }
 
-func newFixtureWith(t *testing.T, load func(testing.TB, *sqlstore.DB) *demo.Org, opts ...fixtureOption) *fixture {
+// newFixtureWith serves a fresh copy of the small demo force without its
+// missing episodes (see vigiltest.DemoDB).
+func newFixtureWith(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
-	db := vigiltest.NewDB(t, sqlstore.SQLite)
-	org := load(t, db)
+	db, org := vigiltest.DemoDB(t, sqlstore.SQLite, vigiltest.SmallDemo(false))
 	cfg := web.Config{Version: "test"}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
@@ -102,6 +104,8 @@ func newFixtureWith(t *testing.T, load func(testing.TB, *sqlstore.DB) *demo.Org,
 // client returns an HTTP client that keeps cookies and does not follow
 // redirects, signed in as the demo user when username is not "" (setting
 // up or giving a second factor when the account needs one).
+func TestMain(m *testing.M) { os.Exit(vigiltest.Main(m)) }
+
 func (f *fixture) client(username string) *http.Client {
 	f.t.Helper()
 	jar, _ := cookiejar.New(nil)
