@@ -100,6 +100,13 @@ func (s *ProfileService) Profile(ctx context.Context, childID int64) (*vigil.Chi
 		if out.Links, err = tx.links(ctx, "l.child_id = $1", childID); err != nil {
 			return err
 		}
+		if tx.who.Scope == vigil.ScopeAgency {
+			// A partner agency is not told how many other children a
+			// person or place is linked to.
+			for i := range out.Links {
+				out.Links[i].OtherChildren = 0
+			}
+		}
 		var last sql.NullString
 		var lastT *time.Time
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*), MAX(reported_at) FROM missing_episodes WHERE child_id = $1",

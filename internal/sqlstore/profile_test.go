@@ -211,11 +211,16 @@ func TestPartnerSeesProfileOnlyWhenShared(t *testing.T) {
 		ash, sw := vigiltest.As(t, db, "missing.ashvale"), vigiltest.As(t, db, "social.worker")
 		child := sharedChild(t, db)
 		other := notShared(t, db)
-		for _, c := range []int64{child, other} {
-			if _, err := svc.Link(ash, vigil.NewLink{ChildID: c, Relation: vigil.RelationFrequents, Name: "Ashvale bus station",
-				Postcode: "AV1 2BS", ConfirmedNew: c == other}); err != nil && vigil.ErrorCode(err) != vigil.ECONFLICT {
-				t.Fatal(err)
-			}
+		station, err := svc.Link(ash, vigil.NewLink{ChildID: child, Relation: vigil.RelationFrequents, Name: "Ashvale bus station",
+			Postcode: "AV1 2BS"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Link(ash, vigil.NewLink{ChildID: other, Relation: vigil.RelationFoundAt, PlaceID: station.PlaceID}); err == nil {
+			t.Fatal("a found-at link without an episode was accepted")
+		}
+		if _, err := svc.Link(ash, vigil.NewLink{ChildID: other, Relation: vigil.RelationFrequents, PlaceID: station.PlaceID}); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := svc.Profile(sw, child); vigil.ErrorCode(err) != vigil.EFORBIDDEN ||
 			!strings.Contains(vigil.ErrorMessage(err), "not shared") {
@@ -236,8 +241,11 @@ func TestPartnerSeesProfileOnlyWhenShared(t *testing.T) {
 		if _, err := svc.SaveProfile(sw, philomena(child, vigiltest.Epoch.Add(-time.Minute)), prof.Profile.Version); err != nil {
 			t.Fatalf("the partner keeping the shared profile: %v", err)
 		}
-		if len(prof.Links) == 0 || prof.Links[0].PlaceID == 0 {
-			t.Fatalf("links = %+v", prof.Links)
+		if len(prof.Links) == 0 || prof.Links[0].PlaceID == 0 || prof.Links[0].OtherChildren != 0 {
+			t.Fatalf("links the partner sees = %+v", prof.Links)
+		}
+		if ash, err := svc.Profile(ash, child); err != nil || ash.Links[0].OtherChildren != 1 {
+			t.Fatalf("links the coordinator sees = %+v, %v", ash, err)
 		}
 		rec, err := svc.Place(sw, prof.Links[0].PlaceID)
 		if err != nil {
