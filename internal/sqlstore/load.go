@@ -65,7 +65,10 @@ func (db *DB) BulkLoad(ctx context.Context, fn func(b *Bulk) error) error {
 				return db.mapErr(err)
 			}
 		}
-		return db.mapErr(tx.Commit(ctx))
+		if err := tx.Commit(ctx); err != nil {
+			return db.mapErr(err)
+		}
+		return db.analyse(ctx)
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -76,7 +79,28 @@ func (db *DB) BulkLoad(ctx context.Context, fn func(b *Bulk) error) error {
 	if err := fn(b); err != nil {
 		return db.mapErr(err)
 	}
-	return db.mapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return db.mapErr(err)
+	}
+	return db.analyse(ctx)
+}
+
+// analyse gathers the planner's statistics after a bulk load: without
+// them the planner guesses a few rows where there are millions (and, on
+// PostgreSQL, until autovacuum's next pass, sorts and aggregates spill to
+// disk). SQLite samples (analysis_limit) rather than reading every index
+// whole.
+func (db *DB) analyse(ctx context.Context) error {
+	if db.engine == Postgres {
+		_, err := db.write.ExecContext(ctx, "ANALYZE")
+		return db.mapErr(err)
+	}
+	for _, q := range []string{"PRAGMA analysis_limit = 1000", "ANALYZE", "PRAGMA optimize"} {
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			return db.mapErr(err)
+		}
+	}
+	return nil
 }
 
 // Copy loads rows into table's columns and returns how many it loaded.

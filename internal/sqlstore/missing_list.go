@@ -626,6 +626,13 @@ func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter)
 		if err := tx.require(ctx, vigil.ActionRead, vigil.KindMissingDashboard); err != nil {
 			return err
 		}
+		if tx.db.engine == Postgres {
+			// Tens of thousands of (month, measure, risk, bucket) groups:
+			// aggregate them in memory rather than spilling to disk.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '32MB'"); err != nil {
+				return err
+			}
+		}
 		t, err := tx.targets(ctx)
 		if err != nil {
 			return err

@@ -124,7 +124,7 @@ func (t Targets) Validate() error {
 	for name, m := range map[string]map[RiskLevel]time.Duration{"ratify": t.Ratify, "deploy": t.Deploy} {
 		for r, d := range m {
 			if r.Gradable() && d > 0 && !BucketExact(d) {
-				v.Add(name+"_"+string(r), "Give targets in whole minutes up to 2 hours, in steps of 5 minutes up to a day, and in whole hours beyond")
+				v.Add(name+"_"+string(r), "Give targets in whole minutes up to an hour, in steps of 5 minutes up to 6 hours, of 15 minutes up to a day, and in whole hours beyond")
 			}
 			if d > 7*24*time.Hour {
 				v.Add(name+"_"+string(r), "A target can be at most 7 days")
@@ -132,7 +132,7 @@ func (t Targets) Validate() error {
 		}
 	}
 	if t.Prevention > 0 && !BucketExact(t.Prevention) {
-		v.Add("prevention", "Give the prevention interview target in whole minutes up to 2 hours, in steps of 5 minutes up to a day, and in whole hours beyond")
+		v.Add("prevention", "Give the prevention interview target in whole minutes up to an hour, in steps of 5 minutes up to 6 hours, of 15 minutes up to a day, and in whole hours beyond")
 	}
 	never := func(RiskLevel) bool { return false }
 	perLevel("ratify", "ratification", t.Ratify, never)
@@ -627,8 +627,11 @@ func Summarise(durations []time.Duration, target time.Duration) DelayStats {
 // The dashboard counts each step's delays in buckets, kept as each step is
 // recorded, so that a year of a force's figures is a few thousand rows and
 // not half a million episodes. A bucket is a number of minutes, rounded up:
-// to the minute up to two hours, to five minutes up to a day, to the hour
-// beyond. A delay is within a target exactly when its bucket is, for any
+// to the minute up to an hour, to five minutes up to six hours, to fifteen
+// minutes up to a day, to the hour up to a week, to the day beyond (each
+// step's boundaries are among those of the finer steps before them, so a
+// bucket of a finer scheme maps onto one of a coarser: see migration
+// 00008). A delay is within a target exactly when its bucket is, for any
 // target on a bucket boundary (BucketExact), which Targets.Validate
 // requires; a percentile read from buckets is rounded up to its bucket.
 
@@ -642,14 +645,23 @@ func Bucket(d time.Duration) int64 {
 	if d <= 0 {
 		return 0
 	}
-	m := int64((d + time.Minute - 1) / time.Minute)
+	return bucketMinutes(int64((d + time.Minute - 1) / time.Minute))
+}
+
+// bucketMinutes rounds whole minutes up to their bucket.
+func bucketMinutes(m int64) int64 {
+	up := func(step int64) int64 { return (m + step - 1) / step * step }
 	switch {
-	case m <= 120:
+	case m <= 60:
 		return m
-	case m <= 1440:
-		return (m + 4) / 5 * 5
+	case m <= 6*60:
+		return up(5)
+	case m <= 24*60:
+		return up(15)
+	case m <= 7*24*60:
+		return up(60)
 	}
-	return (m + 59) / 60 * 60
+	return up(24 * 60)
 }
 
 // BucketExact reports whether a target lies on a bucket boundary, so that

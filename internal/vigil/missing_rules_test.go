@@ -634,9 +634,11 @@ func TestBuckets(t *testing.T) {
 		d    time.Duration
 		want int64
 	}{
-		{0, 0}, {time.Millisecond, 1}, {time.Minute, 1}, {time.Minute + time.Millisecond, 2}, {2 * time.Hour, 120},
-		{2*time.Hour + time.Millisecond, 125}, {24 * time.Hour, 1440}, {24*time.Hour + time.Millisecond, 1500},
-		{72 * time.Hour, 4320}, {72*time.Hour + time.Millisecond, 4380},
+		{0, 0}, {time.Millisecond, 1}, {time.Minute, 1}, {time.Minute + time.Millisecond, 2}, {time.Hour, 60},
+		{time.Hour + time.Millisecond, 65}, {2 * time.Hour, 120}, {2*time.Hour + time.Millisecond, 125}, {6 * time.Hour, 360},
+		{6*time.Hour + time.Millisecond, 375}, {24 * time.Hour, 1440}, {24*time.Hour + time.Millisecond, 1500},
+		{72 * time.Hour, 4320}, {72*time.Hour + time.Millisecond, 4380}, {7 * 24 * time.Hour, 10080},
+		{7*24*time.Hour + time.Millisecond, 11520},
 	} {
 		if got := Bucket(c.d); got != c.want {
 			t.Errorf("Bucket(%v) = %d, want %d", c.d, got, c.want)
@@ -653,7 +655,7 @@ func TestBuckets(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range []time.Duration{121 * time.Minute, 1441 * time.Minute, 90 * time.Second} {
+	for _, d := range []time.Duration{121 * time.Minute, 7*time.Hour + 5*time.Minute, 1441 * time.Minute, 90 * time.Second} {
 		if BucketExact(d) {
 			t.Errorf("%v should not be on a bucket boundary", d)
 		}
@@ -672,5 +674,27 @@ func TestBuckets(t *testing.T) {
 	h[NotYet] = 5
 	if s := SummariseBuckets(h, time.Hour); s.Count != 10 || s.WithinTarget != 3 || s.P90 != time.Duration(math.MaxInt64) {
 		t.Errorf("with five not yet: %+v", s)
+	}
+}
+
+// TestBucketsRemapFromTheFinerScheme: migration 00008 moves each count
+// kept in the earlier buckets (minutes up to two hours, five minutes up to
+// a day, hours beyond) to the bucket of its old bucket; that is the bucket
+// of every delay the old bucket held.
+func TestBucketsRemapFromTheFinerScheme(t *testing.T) {
+	old := func(m int64) int64 {
+		switch {
+		case m <= 120:
+			return m
+		case m <= 1440:
+			return (m + 4) / 5 * 5
+		}
+		return (m + 59) / 60 * 60
+	}
+	for m := int64(0); m <= 60*24*60; m++ {
+		d := time.Duration(m) * time.Minute
+		if got, want := Bucket(time.Duration(old(m))*time.Minute), Bucket(d); got != want {
+			t.Fatalf("%d minutes: old bucket %d moves to %d, want %d", m, old(m), got, want)
+		}
 	}
 }
