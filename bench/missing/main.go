@@ -79,7 +79,13 @@ func main() {
 			WHERE m.latest_report_at >= $1 AND m.in_window >= $2`,
 			[]any{arg(db, vigil.RepeatWindowStart(time.Now(), t.RepeatWindow)), t.RepeatEpisodes}},
 	}
-	queueSQL := `SELECT e.id, e.child_id, e.status, e.risk, e.reported_at, e.ratify_due_at, c.given_name || ' ' || c.family_name
+	// The queue's query as the store runs it, every column it reads.
+	queueSQL := `SELECT e.id, e.child_id, e.status, e.lpa_id, e.team_id, e.reported_at, e.reporter_name, e.reporter_contact,
+		e.reporter_relation, e.last_seen_at, e.last_seen_place, e.circumstances, e.description_clothing, e.risk, e.deployed_at,
+		e.found_at, e.found_place, e.found_by, e.condition, e.harm_suffered, e.exploitation_indicators, e.nmpu_sent_at,
+		e.prevention_at, e.prevention_disclosures, e.rhi_offered_at, e.rhi_declined_at, e.rhi_completed_at, e.rhi_notes,
+		e.closed_at, e.closed_by, e.checked_by, e.imported, e.first_risk, e.graded_at, e.ratified_at, e.ratify_due_at, e.deploy_due_at,
+		e.review_by, c.given_name || ' ' || c.family_name, c.date_of_birth, e.created_at, e.created_by, e.updated_at, e.updated_by, e.version
 		FROM missing_episodes e JOIN children c ON c.id = e.child_id
 		WHERE e.status = 'open' AND e.ratify_due_at IS NOT NULL ORDER BY e.ratify_due_at, e.id LIMIT 201`
 
@@ -91,8 +97,20 @@ func main() {
 	})
 	fmt.Printf("the dashboard took %v once warm\n", dashboard[0])
 	dashBare := measure(*n, func() error {
+		// In one read-only transaction, with the memory for aggregation
+		// the store gives it on PostgreSQL.
+		tx, err := bare.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if db.Engine() == sqlstore.Postgres {
+			if _, err := tx.Exec("SET LOCAL work_mem = '32MB'"); err != nil {
+				return err
+			}
+		}
 		for _, q := range dashSQL {
-			if err := drain(bare, q.q, q.args...); err != nil {
+			if err := drain(tx, q.q, q.args...); err != nil {
 				return err
 			}
 		}
@@ -136,7 +154,9 @@ func openBare(dbURL string) (*sql.DB, error) {
 }
 
 // drain runs a query and reads every row into plain values.
-func drain(db *sql.DB, q string, args ...any) error {
+func drain(db interface {
+	Query(string, ...any) (*sql.Rows, error)
+}, q string, args ...any) error {
 	rows, err := db.Query(q, args...)
 	if err != nil {
 		return err
