@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vigilcp/vigil/internal/vigil"
 )
@@ -107,18 +106,9 @@ func (s *ProfileService) Profile(ctx context.Context, childID int64) (*vigil.Chi
 				out.Links[i].OtherChildren = 0
 			}
 		}
-		var last sql.NullString
-		var lastT *time.Time
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*), MAX(reported_at) FROM missing_episodes WHERE child_id = $1",
-			childID).Scan(&out.Episodes, &last); err != nil {
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM missing_episodes WHERE child_id = $1", childID).Scan(&out.Episodes); err != nil {
-				return err
-			}
-		} else if last.Valid {
-			if err := (scanNullInstant{&lastT}).Scan(last.String); err != nil {
-				return err
-			}
-			out.LastReported = lastT
+			childID).Scan(&out.Episodes, scanNullInstant{&out.LastReported}); err != nil {
+			return err
 		}
 		tx.log(vigil.ActionRead, vigil.KindChild, []int64{childID}, vigil.OutcomeOK, cmp.Or(breakGlassReason(d), "profile"))
 		return nil

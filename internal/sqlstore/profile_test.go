@@ -307,5 +307,13 @@ func TestFoundLinksNeedTheirEpisode(t *testing.T) {
 		if l.EpisodeID != e.ID || l.Relation != vigil.RelationFoundWith {
 			t.Fatalf("link = %+v", l)
 		}
+		// The profile's missing history counts the episodes.
+		prof, err := svc.Profile(ash, kids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prof.Episodes < 1 || prof.LastReported == nil || !prof.LastReported.Equal(e.ReportedAt) {
+			t.Fatalf("missing history: %d episodes, last %v; want the report at %v", prof.Episodes, prof.LastReported, e.ReportedAt)
+		}
 	})
 }
