@@ -98,11 +98,21 @@ func (o *Org) Linked(cfg Config) ([]Associate, []Place, []Link, error) {
 			when = g.asOf.Add(-time.Hour)
 		}
 		by := g.coordinator[li]
-		if g.trait(k).exploitation {
+		// Children with exploitation concerns are linked to a suspected
+		// exploiter in their area; about a third of the others to the same
+		// few adults as an associate, not yet recognised as exploitation:
+		// the pattern across children a missing-persons team looks for.
+		switch {
+		case g.trait(k).exploitation:
 			a := firstA[li] + r.IntN(len(demoAssociates[li]))
 			links = append(links, Link{ChildID: int64(k + 1), Relation: vigil.RelationExploiter, Associate: a + 1,
 				Notes: pick(r, []string{"Named by the child at a return home interview", "Seen with the child by a response officer",
 					"Intelligence from the children's home", "Phone contact found on the child's handset"}),
+				LinkedAt: when, LinkedBy: by})
+		case r.IntN(3) == 0:
+			a := firstA[li] + r.IntN(len(demoAssociates[li]))
+			links = append(links, Link{ChildID: int64(k + 1), Relation: vigil.RelationAssociate, Associate: a + 1,
+				Notes:    pick(r, []string{"Gave the child lifts", "Friend of the child's older sibling", "Bought the child a phone"}),
 				LinkedAt: when, LinkedBy: by})
 		}
 		if r.IntN(100) < 70 {
