@@ -26,6 +26,9 @@ type childMissingData struct {
 	Since    *planChange
 	Repeat   bool
 	Targets  vigil.Targets
+	// Links are the people and places linked to the child now, when the
+	// profile part is open to the reader.
+	Links []vigil.Link
 }
 
 // missingPattern summarises when and where a child goes missing.
@@ -148,6 +151,18 @@ func (s *Server) childMissingPage(w http.ResponseWriter, r *http.Request) {
 		reports = append(reports, e.ReportedAt)
 	}
 	d.Pattern = patternOf(page.Items)
+	if !cd.Child.IsWithheld(vigil.PartProfile) {
+		if p, err := s.svc.Profiles.Profile(ctx, cd.Child.ID); err == nil {
+			for _, l := range p.Links {
+				if l.EndedAt == nil {
+					d.Links = append(d.Links, l)
+				}
+			}
+		} else if code := vigil.ErrorCode(err); code != vigil.EFORBIDDEN && code != vigil.ENOTFOUND {
+			s.pageError(w, r, err)
+			return
+		}
+	}
 	if len(reports) > 0 {
 		latest := slices.MaxFunc(reports, time.Time.Compare)
 		d.Repeat = vigil.RepeatMissing(reports, d.Targets) && !latest.Before(vigil.RepeatWindowStart(now, d.Targets.RepeatWindow))
