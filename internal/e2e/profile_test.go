@@ -81,6 +81,13 @@ func TestProfileJourney(t *testing.T) {
 	if got := b.count("main table tbody tr"); got != 2 {
 		t.Fatalf("the person's page lists %d children: %q", got, b.text("main"))
 	}
+	// The child's missing-episodes page shows the same links beside the
+	// pattern (the demo child has been missing before).
+	b.visit("/children/" + kids[0] + "/missing")
+	if b.count("main a[href='"+person+"']") == 0 {
+		t.Fatalf("the missing-episodes page does not link the person: %q", b.text("main"))
+	}
+	b.checkPage("child-missing-links")
 	b.signOut()
 
 	// Marlcombe's coordinator sees neither child, so not the person either.
