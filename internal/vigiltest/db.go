@@ -121,14 +121,21 @@ func NewURL(t testing.TB, engine sqlstore.Engine) string {
 // the test when none is configured.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	v := os.Getenv(PostgresEnv)
-	switch v {
-	case "":
+	u := postgresAdminURL()
+	if u == "" {
 		t.Skipf("PostgreSQL tests skipped: set %s=1 (or a postgres:// URL) to run them", PostgresEnv)
+	}
+	return u
+}
+
+// postgresAdminURL is the server PostgresEnv names, or "" when it is unset.
+func postgresAdminURL() string {
+	switch v := os.Getenv(PostgresEnv); v {
 	case "1", "true":
 		return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	default:
+		return v
 	}
-	return v
 }
 
 func newPostgresDB(t testing.TB) string {

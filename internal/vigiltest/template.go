@@ -185,10 +185,7 @@ func Main(m *testing.M) int {
 		}
 	}
 	if len(names) > 0 {
-		if admin := os.Getenv(PostgresEnv); admin != "" {
-			if admin == "1" || admin == "true" {
-				admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-			}
+		if admin := postgresAdminURL(); admin != "" {
 			if a, err := sql.Open("pgx", admin); err == nil {
 				for _, n := range names {
 					_, _ = a.Exec("DROP DATABASE IF EXISTS " + n + " WITH (FORCE)")

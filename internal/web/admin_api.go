@@ -16,15 +16,11 @@ import (
 // (the ETag a read returned) or the body, which must agree when both are
 // sent; what names the record in the message when neither is.
 func baseVersion(r *http.Request, body int64, what string) (int64, error) {
-	if m := r.Header.Get("If-Match"); m != "" {
-		ver, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(m, "W/"), `"`), 10, 64)
-		if err != nil {
-			return 0, vigil.Errorf(vigil.EINVALID, "If-Match must be the ETag a read of this %s returned", what)
+	if ver, ok, err := ifMatch(r, what); ok || err != nil {
+		if err == nil && body != 0 && body != ver {
+			err = vigil.Errorf(vigil.EINVALID, "If-Match and version disagree")
 		}
-		if body != 0 && body != ver {
-			return 0, vigil.Errorf(vigil.EINVALID, "If-Match and version disagree")
-		}
-		return ver, nil
+		return ver, err
 	}
 	if body == 0 {
 		var v vigil.Validation
@@ -32,6 +28,20 @@ func baseVersion(r *http.Request, body int64, what string) (int64, error) {
 		return 0, v.Err()
 	}
 	return body, nil
+}
+
+// ifMatch reads the version an If-Match header names, and whether it
+// names one.
+func ifMatch(r *http.Request, what string) (int64, bool, error) {
+	m := r.Header.Get("If-Match")
+	if m == "" {
+		return 0, false, nil
+	}
+	ver, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(m, "W/"), `"`), 10, 64)
+	if err != nil {
+		return 0, true, vigil.Errorf(vigil.EINVALID, "If-Match must be the ETag a read of this %s returned", what)
+	}
+	return ver, true, nil
 }
 
 func setETag(w http.ResponseWriter, version int64) {

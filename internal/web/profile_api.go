@@ -69,12 +69,14 @@ func (s *Server) apiSaveProfile(w http.ResponseWriter, r *http.Request) {
 	var v vigil.Validation
 	var version int64
 	if err == nil {
-		switch m := r.Header.Get("If-Match"); {
-		case m != "":
-			version, err = strconv.ParseInt(strings.Trim(strings.TrimPrefix(m, "W/"), `"`), 10, 64)
-			if err != nil {
-				err = vigil.Errorf(vigil.EINVALID, "If-Match must be the ETag a read of this profile returned")
-			} else if in.Version != nil && *in.Version != version {
+		// Version 0 is a real base here (no profile yet), so baseVersion's
+		// "0 means not given" does not fit: the body's version is a pointer.
+		var given bool
+		version, given, err = ifMatch(r, "profile")
+		switch {
+		case err != nil:
+		case given:
+			if in.Version != nil && *in.Version != version {
 				err = vigil.Errorf(vigil.EINVALID, "If-Match and version disagree")
 			}
 		case in.Version == nil:
