@@ -98,6 +98,11 @@ func main() {
 	mp := vigil.PrincipalFrom(manager)
 	queueArgs := []any{fmt.Sprintf("%%,%d,%%", mp.User.ID), "%,control_room_manager,%"}
 
+	// Start with the access log's index up to date, as a running Vigil
+	// keeps it.
+	if n, _ := catchUp(ctx, db); n > 0 {
+		fmt.Printf("(indexed %d access-log entries written before this run)\n", n)
+	}
 	var dash *vigil.Dashboard
 	dashboard := measure(*n, func() error {
 		var err error
@@ -142,11 +147,37 @@ func main() {
 		return err
 	})
 	queueBare := measure(*n, func() error { return drain(bare, queueSQL, queueArgs...) })
+	// Each list's access-log entry names the episodes shown; the index of
+	// them is written behind the log (a running Vigil does it every
+	// second). Time that work too, so that what moved off the request
+	// path is in view.
+	indexStart := time.Now()
+	indexed, indexRows := catchUp(ctx, db)
+	indexTime := time.Since(indexStart)
 
 	fmt.Printf("dashboard: %d episodes reported in the period, %d open now\n", dash.Episodes, sum(dash.Open))
 	report("force dashboard, last 12 months", dashboard, dashBare, 250*time.Millisecond)
 	fmt.Printf("\nratification queue: %d episodes shown\n", waiting)
 	report("ratification queue", queue, queueBare, 50*time.Millisecond)
+	if indexed > 0 {
+		fmt.Printf("  indexing the access log behind the requests: %d entries, %d rows, in %v\n",
+			indexed, indexRows, indexTime.Round(time.Millisecond))
+	}
+}
+
+// catchUp brings the access log's per-record index up to date and
+// returns the entries and rows it indexed.
+func catchUp(ctx context.Context, db *sqlstore.DB) (entries, rows int) {
+	for {
+		p, err := db.IndexAccessLog(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		entries, rows = entries+p.Entries, rows+p.Rows
+		if p.Indexed >= p.Head || p.Entries == 0 {
+			return entries, rows
+		}
+	}
 }
 
 func sum(m map[vigil.RiskLevel]int) int {

@@ -59,6 +59,9 @@ type ServeConfig struct {
 	SessionIdle, SessionAbsolute time.Duration
 	LockoutAfter                 int
 	LockoutFor                   time.Duration
+	// IndexEvery is how often the access log's per-record index is brought
+	// up to date (IndexEvery when zero).
+	IndexEvery time.Duration
 	// Checkpoints, when set, writes signed checkpoints of the access log's
 	// head every CheckpointEvery (default one minute) and at shutdown.
 	Checkpoints *Checkpointer
@@ -154,6 +157,14 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		collectors.NewBuildInfoCollector())
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigil_build_info", Help: "Vigil's version.",
 		ConstLabels: prometheus.Labels{"version": cfg.Version, "engine": string(db.Engine())}}, func() float64 { return 1 }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigil_access_log_unindexed_entries",
+		Help: "Access-log entries written but not yet in the per-record index (-1: the database did not answer)."}, func() float64 {
+		p, err := db.AccessLogIndexState(context.WithoutCancel(ctx))
+		if err != nil {
+			return -1
+		}
+		return float64(p.Head - p.Indexed)
+	}))
 	for name, pool := range db.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, "vigil_"+name))
 	}
@@ -194,6 +205,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		log.Warn("access-log checkpoints are off: set VIGIL_ACCESSLOG_KEY and --checkpoints so that a rewritten log is caught")
 	}
 	defer stopCheckpoints()
+	defer RunAccessLogIndexer(ctx, db, log, cfg.IndexEvery)()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(db.Engine())),
 		slog.Bool("tls", tlsConfig != nil), slog.String("version", cfg.Version))
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +55,8 @@ func (tx *Tx) refuse(action vigil.Action, kind vigil.RecordKind, ids []int64, d 
 
 // appendLog writes entries to the chain: it takes the head (locking its
 // row on PostgreSQL until commit), hashes each entry onto it, and moves
-// the head on.
+// the head on. Each entry carries the ids of the records it names; the
+// per-record index is filled behind the log by IndexAccessLog.
 func (tx *Tx) appendLog(ctx context.Context, entries []vigil.AccessEntry) error {
 	if len(entries) == 0 {
 		return nil
@@ -80,45 +80,10 @@ func (tx *Tx) appendLog(ctx context.Context, entries []vigil.AccessEntry) error 
 			string(e.RecordKind), e.IDsText(), e.Purpose, e.Reason, e.Outcome, nullIfZero(e.TeamID), e.PrevHash, e.Hash); err != nil {
 			return fmt.Errorf("appending to the access log: %w", err)
 		}
-		if err := tx.indexLog(ctx, e); err != nil {
-			return fmt.Errorf("indexing the access log: %w", err)
-		}
 		prev = e.Hash
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE access_log_head SET hash = $1 WHERE id = 1", prev)
 	return err
-}
-
-// indexLog records which records an entry is about, many rows to a
-// statement: a list of 200 children is one insert, not 200.
-func (tx *Tx) indexLog(ctx context.Context, e vigil.AccessEntry) error {
-	seen := make(map[int64]bool, len(e.RecordIDs))
-	ids := make([]int64, 0, len(e.RecordIDs))
-	for _, id := range e.RecordIDs {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	const per = 300
-	for len(ids) > 0 {
-		part := ids[:min(per, len(ids))]
-		ids = ids[len(part):]
-		args := []any{e.Seq, string(e.RecordKind)}
-		var b strings.Builder
-		b.WriteString("INSERT INTO access_log_records (seq, record_kind, record_id) VALUES ")
-		for i, id := range part {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			args = append(args, id)
-			b.WriteString("($1, $2, $" + strconv.Itoa(len(args)) + ")")
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // logAlone writes entries in a transaction of their own: refusals and
@@ -265,8 +230,7 @@ func (s *AccessLogService) AccessLog(ctx context.Context, f vigil.AccessLogFilte
 		return "$" + itoa(len(args))
 	}
 	if f.RecordID != 0 {
-		where = append(where, "seq IN (SELECT seq FROM access_log_records WHERE record_kind = "+arg(string(f.RecordKind))+
-			" AND record_id = "+arg(f.RecordID)+")")
+		where = append(where, "seq IN ("+recordSeqsSQL(f.RecordKind, f.RecordID, arg)+")")
 	} else if f.RecordKind != "" {
 		where = append(where, "record_kind = "+arg(string(f.RecordKind)))
 	}

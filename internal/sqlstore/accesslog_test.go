@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,6 +73,9 @@ func TestAccessLogIsAppendOnly(t *testing.T) {
 			db := openMigrated(t, url)
 			loadSmallDemo(t, db)
 			fillLog(t, db)
+			if _, err := db.IndexAccessLog(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 			raw := rawDB(t, e, url)
 			for _, stmt := range []string{"UPDATE access_log SET username = 'someone else' WHERE seq = 2",
 				"DELETE FROM access_log WHERE seq = 3", "DELETE FROM access_log_records"} {
@@ -287,4 +294,153 @@ func userID(t *testing.T, db *sqlstore.DB, name string) int64 {
 		t.Fatal(err)
 	}
 	return p.User.ID
+}
+
+// TestAccessLogIndexFollowsTheLog: the per-record index is filled behind
+// the log, yet "who has looked at this record" is the same before the
+// indexer runs, after it, and with the mark part-way; the index ends up
+// holding exactly the records the entries name; indexers running at once
+// neither fail nor index twice; and the mark only moves forward.
+func TestAccessLogIndexFollowsTheLog(t *testing.T) {
+	for _, e := range vigiltest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			url := vigiltest.NewURL(t, e)
+			db := openMigrated(t, url)
+			loadSmallDemo(t, db)
+			ctx := context.Background()
+			children := sqlstore.NewChildService(db)
+			ash := vigiltest.As(t, db, "missing.ashvale")
+			page, err := children.Children(ash, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 20}})
+			if err != nil || len(page.Items) < 2 {
+				t.Fatal(err)
+			}
+			child := page.Items[1].ID
+			readTimes := func(n int) {
+				for range n {
+					if _, err := children.Child(ash, child); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			auditor := vigiltest.As(t, db, "auditor")
+			who := func() []int64 {
+				t.Helper()
+				got, err := sqlstore.NewAccessLogService(db).AccessLog(auditor,
+					vigil.AccessLogFilter{RecordKind: vigil.KindChild, RecordID: child, PageRequest: vigil.PageRequest{Limit: 200}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var seqs []int64
+				for _, e := range got.Items {
+					if e.RecordKind != vigil.KindChild || !slices.Contains(e.RecordIDs, child) {
+						t.Fatalf("entry %d does not name child %d: %+v", e.Seq, child, e)
+					}
+					seqs = append(seqs, e.Seq)
+				}
+				return seqs
+			}
+			indexAll := func() {
+				t.Helper()
+				for {
+					p, err := db.IndexAccessLog(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p.Indexed >= p.Head {
+						return
+					}
+				}
+			}
+			base := who() // the demo's load and the list
+			readTimes(2)
+			before := who() // none indexed yet
+			if len(before) != len(base)+2 || !slices.Equal(before[2:], base) {
+				t.Fatalf("before indexing: %v, want two reads before %v", before, base)
+			}
+			indexAll()
+			if after := who(); !slices.Equal(after, before) {
+				t.Errorf("after indexing: %v, before: %v", after, before)
+			}
+			readTimes(1) // one after the mark
+			mixed := who()
+			if len(mixed) != len(before)+1 || !slices.Equal(mixed[1:], before) {
+				t.Errorf("with the mark part-way: %v, want a new entry before %v", mixed, before)
+			}
+			// Two indexers at once over many new entries.
+			readTimes(30)
+			if _, err := children.Children(ash, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 200}}); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 2)
+			for range 2 {
+				wg.Go(func() {
+					for {
+						p, err := db.IndexAccessLog(ctx)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if p.Indexed >= p.Head {
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Errorf("indexing at once: %v", err)
+			}
+			indexAll()
+			if p, err := db.IndexAccessLog(ctx); err != nil || p.Entries != 0 {
+				t.Errorf("nothing left to index, yet: %+v, %v", p, err)
+			}
+			if got := who(); len(got) != len(mixed)+31 || !slices.Equal(got[31:], mixed) {
+				t.Errorf("after the concurrent indexing: %d entries, want %d ending %v", len(got), len(mixed)+31, mixed)
+			}
+			// The index holds exactly what the entries name.
+			indexAll() // the auditor's searches are entries too
+			raw := rawDB(t, e, url)
+			want := map[string]bool{}
+			rows, err := raw.Query("SELECT seq, record_kind, record_ids FROM access_log")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var seq int64
+				var kind, ids string
+				if err := rows.Scan(&seq, &kind, &ids); err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range strings.Fields(ids) {
+					want[fmt.Sprintf("%s %s %d", kind, id, seq)] = true
+				}
+			}
+			rows.Close()
+			got := map[string]bool{}
+			rows, err = raw.Query("SELECT record_kind, record_id, seq FROM access_log_records")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var kind string
+				var id, seq int64
+				if err := rows.Scan(&kind, &id, &seq); err != nil {
+					t.Fatal(err)
+				}
+				got[fmt.Sprintf("%s %d %d", kind, id, seq)] = true
+			}
+			rows.Close()
+			if !maps.Equal(got, want) {
+				t.Errorf("the index holds %d rows, the entries name %d records", len(got), len(want))
+			}
+			// The mark only moves forward.
+			for _, stmt := range []string{"UPDATE access_log_index_head SET seq = 0", "DELETE FROM access_log_index_head"} {
+				if _, err := raw.Exec(stmt); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+					t.Errorf("%s: the database allowed it (%v)", stmt, err)
+				}
+			}
+		})
+	}
 }

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/vigilcp/vigil/internal/sqlstore"
+)
+
+// IndexEvery is how often a running Vigil brings the access log's
+// per-record index up to date. Until it does, "who has looked at this
+// record" reads the newest entries directly, so the interval bounds only
+// that extra reading, never what the answer holds.
+const IndexEvery = time.Second
+
+// RunAccessLogIndexer indexes the access log behind its writers every
+// interval (IndexEvery when zero) until the returned stop is called,
+// which indexes what is left. Every instance behind a load balancer may
+// run one: their batches queue on the index mark.
+func RunAccessLogIndexer(ctx context.Context, db *sqlstore.DB, log *slog.Logger, every time.Duration) (stop func()) {
+	if every <= 0 {
+		every = IndexEvery
+	}
+	ctx = context.WithoutCancel(ctx)
+	catchUp := func() {
+		for {
+			p, err := db.IndexAccessLog(ctx)
+			if err != nil {
+				log.Error("indexing the access log failed", slog.String("error", err.Error()))
+				return
+			}
+			if p.Indexed >= p.Head || p.Entries == 0 {
+				return
+			}
+		}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				catchUp()
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+		catchUp()
+	}
+}
