@@ -123,6 +123,7 @@ func (tx *Tx) episode(ctx context.Context, id int64) (*vigil.Episode, error) {
 		}
 		e.Notes = append(e.Notes, n)
 	}
+	e.WithholdFor(tx.who)
 	return e, closeRows(rows)
 }
 

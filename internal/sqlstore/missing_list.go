@@ -221,6 +221,7 @@ func (s *MissingService) Episodes(ctx context.Context, f vigil.EpisodeFilter) (v
 				rows.Close()
 				return err
 			}
+			e.WithholdFor(tx.who)
 			page.Items = append(page.Items, *e)
 		}
 		if err := closeRows(rows); err != nil {

@@ -256,8 +256,18 @@ func TestPartnerSeesOnlySharedEpisodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		sw := vigiltest.As(t, db, "social.worker")
-		if _, err := svc.Episode(sw, shared.ID); err != nil {
+		seenBySW, err := svc.Episode(sw, shared.ID)
+		if err != nil {
 			t.Fatalf("reading a shared child's episode: %v", err)
+		}
+		// The reporter's contact details stay with the police.
+		if shared.ReporterContact == "" || shared.IsWithheld(vigil.FieldReporterContact) {
+			t.Fatalf("the call handler does not see the reporter's contact: %+v", shared)
+		}
+		if seenBySW.ReporterContact != "" || !seenBySW.IsWithheld(vigil.FieldReporterContact) ||
+			seenBySW.ReporterName != shared.ReporterName {
+			t.Errorf("the social worker sees contact %q (withheld %v), reporter %q", seenBySW.ReporterContact,
+				seenBySW.Withheld, seenBySW.ReporterName)
 		}
 		// Partners are told "not found": not even that it exists.
 		if _, err := svc.Episode(sw, other.ID); vigil.ErrorCode(err) != vigil.ENOTFOUND {
@@ -275,6 +285,9 @@ func TestPartnerSeesOnlySharedEpisodes(t *testing.T) {
 			t.Fatalf("the social worker lists %v; want %d and not %d", seen, shared.ID, other.ID)
 		}
 		for _, e := range page.Items {
+			if e.ReporterContact != "" {
+				t.Errorf("the social worker's list shows episode %d's reporter contact", e.ID)
+			}
 			if _, err := sqlstore.NewChildService(db).Child(sw, e.ChildID); err != nil {
 				t.Fatalf("listed episode %d of child %d the social worker cannot read: %v", e.ID, e.ChildID, err)
 			}

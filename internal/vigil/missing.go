@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -165,8 +166,29 @@ type Episode struct {
 	// Notes is the timeline of enquiries and actions (on reading one
 	// episode).
 	Notes []EpisodeNote `json:"notes,omitempty"`
+	// Withheld names the fields blanked for this reader (WithholdFor).
+	Withheld []string `json:"withheld,omitempty"`
 	Stamp
 }
+
+// FieldReporterContact is the episode field withheld from partner agencies.
+const FieldReporterContact = "reporter_contact"
+
+// WithholdFor blanks what the reader has no need to see: a partner
+// agency's practitioner (doing the return home interview) does not get
+// the phone number or email address of whoever reported the child missing,
+// often a member of the public who gave it to the police. The reporter's
+// name and relation to the child stay.
+func (e *Episode) WithholdFor(p *Principal) {
+	if p == nil || p.Scope != ScopeAgency || slices.Contains(e.Withheld, FieldReporterContact) {
+		return
+	}
+	e.ReporterContact = ""
+	e.Withheld = append(e.Withheld, FieldReporterContact)
+}
+
+// IsWithheld reports whether a field is held back from the reader.
+func (e Episode) IsWithheld(field string) bool { return slices.Contains(e.Withheld, field) }
 
 // EpisodeNote is one entry on an episode's timeline.
 type EpisodeNote struct {

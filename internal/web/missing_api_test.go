@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -212,6 +213,13 @@ func TestMissingAPIJourney(t *testing.T) {
 	e = episodeOf(t, "return interview", resp, body, 200)
 	if e.RHICompletedAt == nil || e.RHIOfferedAt == nil || !e.RHIOfferedAt.Equal(now) || e.RHINotes != "Spoke with her at school" {
 		t.Fatalf("return interview = %+v", e)
+	}
+	if e.ReporterContact != "" || !slices.Equal(e.Withheld, []string{vigil.FieldReporterContact}) {
+		t.Errorf("the social worker was sent the reporter's contact %q (withheld %v)", e.ReporterContact, e.Withheld)
+	}
+	if resp, page := f.do(worker, "GET", "/missing/episodes/"+itoa(e.ID), nil); resp.StatusCode != 200 ||
+		!bytes.Contains(page, []byte("Not shared with partner agencies")) || bytes.Contains(page, []byte("07700")) {
+		t.Errorf("the social worker's episode page (%s) does not say the contact is withheld, or shows it", resp.Status)
 	}
 	resp, body = f.do(worker, "POST", path+"/close", map[string]any{"version": e.Version})
 	if p := problem(t, resp, body); resp.StatusCode != 403 {
