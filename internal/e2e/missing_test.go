@@ -144,6 +144,10 @@ func TestMissingJourney(t *testing.T) {
 	if strings.Count(times, "within target") < 3 {
 		t.Errorf("the key times after the return interview: %q", times)
 	}
+	b.checkPage("missing-episode-partner")
+	if main := b.text("main"); !strings.Contains(main, "Not shared with partner agencies") {
+		t.Errorf("the social worker's view of the episode does not say the reporter's contact is withheld: %q", main)
+	}
 	b.signOut()
 
 	// The dashboard counts it, and the figure links to it.
