@@ -146,9 +146,18 @@ type VerifyResult struct {
 // and checks it against signed checkpoints kept outside the database:
 // each checkpoint's entry must still carry the hash it had when signed
 // (which catches a chain recomputed after an edit), and the chain must
-// reach the newest checkpoint (which catches a truncation).
+// reach the newest checkpoint (which catches a truncation). It then
+// checks that the per-record index holds as many rows for the entries it
+// has reached as those entries name records, since a removed index row
+// would hide a look at a record from "who has looked at this record".
 func (db *DB) VerifyAccessLog(ctx context.Context, checkpoints []vigil.Checkpoint, progress func(n int64)) (VerifyResult, error) {
 	var res VerifyResult
+	// The index mark only moves forward, so the rows for the entries up to
+	// it as read now are all written and stay put.
+	var mark, named int64
+	if err := db.read.QueryRowContext(ctx, "SELECT seq FROM access_log_index_head WHERE id = 1").Scan(&mark); err != nil {
+		return res, db.mapErr(err)
+	}
 	bySeq := map[int64]vigil.Checkpoint{}
 	var maxCheckpoint int64
 	for _, c := range checkpoints {
@@ -187,6 +196,9 @@ func (db *DB) VerifyAccessLog(ctx context.Context, checkpoints []vigil.Checkpoin
 			}
 			res.Checkpoints++
 		}
+		if e.Seq <= mark {
+			named += int64(len(distinct(e.RecordIDs)))
+		}
 		prev, want = e.Hash, want+1
 		res.Entries++
 		if progress != nil && res.Entries%50_000 == 0 {
@@ -209,8 +221,89 @@ func (db *DB) VerifyAccessLog(ctx context.Context, checkpoints []vigil.Checkpoin
 	case headSeq != res.HeadSeq || headHash != prev:
 		return fail(res.HeadSeq+1, "the chain's head (entry %d) does not match its last entry (%d): entries removed or the head moved",
 			headSeq, res.HeadSeq)
+	case mark > res.HeadSeq:
+		return fail(res.HeadSeq+1, "the record index's mark (entry %d) is past the log's last entry (%d): entries removed or the mark moved",
+			mark, res.HeadSeq)
+	}
+	var indexed int64
+	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM access_log_records WHERE seq <= $1", mark).Scan(&indexed); err != nil {
+		return res, db.mapErr(err)
+	}
+	if indexed != named {
+		seq, err := db.firstIndexMismatch(ctx, mark)
+		if err != nil {
+			return res, err
+		}
+		return fail(seq, "the record index does not match entry %d (entries 1 to %d name %d records, the index holds %d rows): "+
+			"index rows removed or added, so searches by record would be wrong", seq, mark, named, indexed)
 	}
 	return res, nil
+}
+
+// firstIndexMismatch finds the first entry up to mark whose index rows do
+// not number the records it names (0 if none does).
+func (db *DB) firstIndexMismatch(ctx context.Context, mark int64) (int64, error) {
+	entries, err := db.read.QueryContext(ctx, "SELECT seq, record_ids FROM access_log WHERE seq <= $1 AND record_ids <> '' ORDER BY seq", mark)
+	if err != nil {
+		return 0, db.mapErr(err)
+	}
+	defer entries.Close()
+	index, err := db.read.QueryContext(ctx, "SELECT seq, COUNT(*) FROM access_log_records WHERE seq <= $1 GROUP BY seq ORDER BY seq", mark)
+	if err != nil {
+		return 0, db.mapErr(err)
+	}
+	defer index.Close()
+	var iseq, icount int64
+	nextIndex := func() error {
+		iseq, icount = mark+1, 0 // past every entry once the index is read
+		if index.Next() {
+			return index.Scan(&iseq, &icount)
+		}
+		return index.Err()
+	}
+	if err := nextIndex(); err != nil {
+		return 0, err
+	}
+	for entries.Next() {
+		var seq int64
+		var ids string
+		if err := entries.Scan(&seq, &ids); err != nil {
+			return 0, err
+		}
+		parsed, err := vigil.ParseIDs(ids)
+		if err != nil {
+			return seq, nil
+		}
+		if iseq < seq { // rows for an entry that names nothing
+			return iseq, nil
+		}
+		if iseq != seq || icount != int64(len(distinct(parsed))) {
+			return seq, nil
+		}
+		if err := nextIndex(); err != nil {
+			return 0, err
+		}
+	}
+	if err := entries.Err(); err != nil {
+		return 0, err
+	}
+	if iseq <= mark {
+		return iseq, nil
+	}
+	return 0, nil
+}
+
+// distinct returns ids without repeats, in first-seen order.
+func distinct(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // AccessLogService implements vigil.AccessLogService.

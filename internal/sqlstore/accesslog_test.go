@@ -121,6 +121,15 @@ func TestVerifyCatchesTampering(t *testing.T) {
 			}
 			mustExec(t, raw, "UPDATE access_log SET "+strings.Join(sets, ", ")+" WHERE seq IN (2, 3)")
 		}, "does not follow", func(int64) int64 { return 2 }},
+		{"an index row removed", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq = $1", last-1)
+		}, "the record index does not match entry", func(last int64) int64 { return last - 1 }},
+		{"an index row added", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "INSERT INTO access_log_records (record_kind, record_id, seq) VALUES ('child', 999999, $1)", last)
+		}, "the record index does not match entry", func(last int64) int64 { return last }},
+		{"the index mark moved past the end", func(t *testing.T, raw *sql.DB, last int64) {
+			mustExec(t, raw, "UPDATE access_log_index_head SET seq = $1", last+5)
+		}, "past the log's last entry", func(last int64) int64 { return last + 1 }},
 	}
 	for _, e := range vigiltest.Engines() {
 		for _, tc := range cases {
@@ -129,6 +138,9 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				db := openMigrated(t, url)
 				loadSmallDemo(t, db)
 				fillLog(t, db)
+				if _, err := db.IndexAccessLog(context.Background()); err != nil {
+					t.Fatal(err)
+				}
 				last, hash, err := db.AccessLogHead(context.Background())
 				if err != nil || last < 8 {
 					t.Fatalf("head %d %v", last, err)
