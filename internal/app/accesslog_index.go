@@ -25,15 +25,8 @@ func RunAccessLogIndexer(ctx context.Context, db *sqlstore.DB, log *slog.Logger,
 	}
 	ctx = context.WithoutCancel(ctx)
 	catchUp := func() {
-		for {
-			p, err := db.IndexAccessLog(ctx)
-			if err != nil {
-				log.Error("indexing the access log failed", slog.String("error", err.Error()))
-				return
-			}
-			if p.Indexed >= p.Head || p.Entries == 0 {
-				return
-			}
+		if err := CatchUpAccessLogIndex(ctx, db, nil); err != nil {
+			log.Error("indexing the access log failed", slog.String("error", err.Error()))
 		}
 	}
 	done := make(chan struct{})
@@ -55,4 +48,28 @@ func RunAccessLogIndexer(ctx context.Context, db *sqlstore.DB, log *slog.Logger,
 		wg.Wait()
 		catchUp()
 	}
+}
+
+// CatchUpAccessLogIndex indexes, batch by batch, every access-log entry
+// written before it was called, reporting entries done of those behind.
+func CatchUpAccessLogIndex(ctx context.Context, db *sqlstore.DB, progress func(done, total int)) error {
+	start, err := db.AccessLogIndexState(ctx)
+	if err != nil {
+		return err
+	}
+	behind := int(start.Head - start.Indexed)
+	if progress == nil {
+		progress = func(int, int) {}
+	}
+	progress(0, behind)
+	for p := start; p.Indexed < start.Head; {
+		if p, err = db.IndexAccessLog(ctx); err != nil {
+			return err
+		}
+		progress(int(min(p.Indexed, start.Head)-start.Indexed), behind)
+		if p.Entries == 0 {
+			return nil
+		}
+	}
+	return nil
 }
