@@ -100,8 +100,10 @@ func main() {
 
 	// Start with the access log's index up to date, as a running Vigil
 	// keeps it.
-	if n, _ := catchUp(ctx, db); n > 0 {
-		fmt.Printf("(indexed %d access-log entries written before this run)\n", n)
+	catchUpStart := time.Now()
+	if n, rows := catchUp(ctx, db); n > 0 {
+		fmt.Printf("(indexed %d access-log entries written before this run, %d rows, in %v)\n", n, rows,
+			time.Since(catchUpStart).Round(time.Millisecond))
 	}
 	var dash *vigil.Dashboard
 	dashboard := measure(*n, func() error {
