@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/vigilcp/vigil/internal/sqlstore"
@@ -24,30 +23,11 @@ func RunAccessLogIndexer(ctx context.Context, db *sqlstore.DB, log *slog.Logger,
 		every = IndexEvery
 	}
 	ctx = context.WithoutCancel(ctx)
-	catchUp := func() {
+	return repeat(every, func() {
 		if err := CatchUpAccessLogIndex(ctx, db, nil); err != nil {
 			log.Error("indexing the access log failed", slog.String("error", err.Error()))
 		}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				catchUp()
-			}
-		}
 	})
-	return func() {
-		close(done)
-		wg.Wait()
-		catchUp()
-	}
 }
 
 // CatchUpAccessLogIndex indexes, batch by batch, every access-log entry

@@ -97,34 +97,13 @@ func (c *Checkpointer) Run(ctx context.Context, db *sqlstore.DB, log *slog.Logge
 	if every <= 0 {
 		every = time.Minute
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	write := func() {
+	return repeat(every, func() {
 		if cp, ok, err := c.Write(context.WithoutCancel(ctx), db); err != nil {
 			log.Error("access-log checkpoint failed", slog.String("error", err.Error()))
 		} else if ok {
 			log.Info("access-log checkpoint", slog.Int64("seq", cp.Seq))
 		}
-	}
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				write()
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-		write()
-	}
+	})
 }
 
 // ReadCheckpoints reads a checkpoint file and checks every signature.
