@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigilcp/vigil/internal/sqlstore"
@@ -14,20 +15,38 @@ import (
 // that extra reading, never what the answer holds.
 const IndexEvery = time.Second
 
+// IndexAtStop bounds the last indexing when a server stops: what is left
+// after it is indexed by the next server, and searches read it meanwhile.
+const IndexAtStop = 5 * time.Second
+
 // RunAccessLogIndexer indexes the access log behind its writers every
 // interval (IndexEvery when zero) until the returned stop is called,
-// which indexes what is left. Every instance behind a load balancer may
-// run one: their batches queue on the index mark.
+// which cuts short a run in progress and indexes what is left for up to
+// IndexAtStop. Every instance behind a load balancer may run one: their
+// batches queue on the index mark.
 func RunAccessLogIndexer(ctx context.Context, db *sqlstore.DB, log *slog.Logger, every time.Duration) (stop func()) {
 	if every <= 0 {
 		every = IndexEvery
 	}
-	ctx = context.WithoutCancel(ctx)
-	return repeat(every, func() {
-		if err := CatchUpAccessLogIndex(ctx, db, nil); err != nil {
+	running, cut := context.WithCancel(context.WithoutCancel(ctx))
+	var stopping atomic.Bool
+	stopRepeat := repeat(every, func() {
+		c := running
+		if stopping.Load() {
+			var cancel context.CancelFunc
+			c, cancel = context.WithTimeout(context.WithoutCancel(ctx), IndexAtStop)
+			defer cancel()
+		}
+		err := CatchUpAccessLogIndex(c, db, nil)
+		if err != nil && c.Err() == nil {
 			log.Error("indexing the access log failed", slog.String("error", err.Error()))
 		}
 	})
+	return func() {
+		stopping.Store(true)
+		cut()
+		stopRepeat()
+	}
 }
 
 // CatchUpAccessLogIndex indexes, batch by batch, every access-log entry
