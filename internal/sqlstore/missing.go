@@ -29,23 +29,42 @@ const episodeCols = `e.id, e.child_id, e.status, e.lpa_id, e.team_id, e.reported
 	e.closed_at, e.closed_by, e.checked_by, e.imported, e.first_risk, e.graded_at, e.ratified_at, e.ratify_due_at, e.deploy_due_at,
 	e.review_by, c.given_name || ' ' || c.family_name, c.date_of_birth, e.created_at, e.created_by, e.updated_at, e.updated_by, e.version`
 
-func scanEpisode(row scanner, extra ...any) (*vigil.Episode, error) {
-	var e vigil.Episode
-	var indicators string
-	dest := []any{&e.ID, &e.ChildID, &e.Status, &e.LPAID, nullInt{&e.TeamID}, scanInstant{&e.ReportedAt}, &e.ReporterName,
-		&e.ReporterContact, &e.ReporterRelation, scanInstant{&e.LastSeenAt}, &e.LastSeenPlace, &e.Circumstances,
-		&e.DescriptionClothing, &e.Risk, scanNullInstant{&e.DeployedAt}, scanNullInstant{&e.FoundAt}, &e.FoundPlace, &e.FoundBy,
-		&e.Condition, &e.HarmSuffered, &indicators, scanNullInstant{&e.NMPUSentAt}, scanNullInstant{&e.PreventionAt},
-		&e.PreventionDisclosures, scanNullInstant{&e.RHIOfferedAt}, scanNullInstant{&e.RHIDeclinedAt},
-		scanNullInstant{&e.RHICompletedAt}, &e.RHINotes, scanNullInstant{&e.ClosedAt}, nullInt{&e.ClosedBy}, nullInt{&e.CheckedBy},
-		&e.Imported, &e.FirstRisk, scanInstant{&e.GradedAt}, scanNullInstant{&e.RatifiedAt}, scanNullInstant{&e.RatifyDueAt},
-		scanNullInstant{&e.DeployDueAt}, scanNullInstant{&e.ReviewBy}, &e.ChildName, scanDate{&e.ChildDOB}}
-	dest = append(dest, stampDest(&e.Stamp)...)
-	if err := row.Scan(append(dest, extra...)...); err != nil {
+func scanEpisode(row scanner) (*vigil.Episode, error) {
+	var sc episodeScanner
+	e, err := sc.scan(row)
+	if err != nil {
 		return nil, err
 	}
-	e.ExploitationIndicators = listItems(indicators)
 	return &e, nil
+}
+
+// episodeScanner reads episodes row after row into one place, so that the
+// 45 scan destinations are made once for a list rather than once a row.
+type episodeScanner struct {
+	e          vigil.Episode
+	indicators string
+	dest       []any
+}
+
+func (sc *episodeScanner) scan(row scanner) (vigil.Episode, error) {
+	e := &sc.e
+	if sc.dest == nil {
+		sc.dest = []any{&e.ID, &e.ChildID, &e.Status, &e.LPAID, nullInt{&e.TeamID}, scanInstant{&e.ReportedAt}, &e.ReporterName,
+			&e.ReporterContact, &e.ReporterRelation, scanInstant{&e.LastSeenAt}, &e.LastSeenPlace, &e.Circumstances,
+			&e.DescriptionClothing, &e.Risk, scanNullInstant{&e.DeployedAt}, scanNullInstant{&e.FoundAt}, &e.FoundPlace, &e.FoundBy,
+			&e.Condition, &e.HarmSuffered, &sc.indicators, scanNullInstant{&e.NMPUSentAt}, scanNullInstant{&e.PreventionAt},
+			&e.PreventionDisclosures, scanNullInstant{&e.RHIOfferedAt}, scanNullInstant{&e.RHIDeclinedAt},
+			scanNullInstant{&e.RHICompletedAt}, &e.RHINotes, scanNullInstant{&e.ClosedAt}, nullInt{&e.ClosedBy}, nullInt{&e.CheckedBy},
+			&e.Imported, &e.FirstRisk, scanInstant{&e.GradedAt}, scanNullInstant{&e.RatifiedAt}, scanNullInstant{&e.RatifyDueAt},
+			scanNullInstant{&e.DeployDueAt}, scanNullInstant{&e.ReviewBy}, &e.ChildName, scanDate{&e.ChildDOB}}
+		sc.dest = append(sc.dest, stampDest(&e.Stamp)...)
+	}
+	*e = vigil.Episode{}
+	if err := row.Scan(sc.dest...); err != nil {
+		return vigil.Episode{}, err
+	}
+	e.ExploitationIndicators = listItems(sc.indicators)
+	return *e, nil
 }
 
 // targets reads the force's missing-children targets: the defaults,

@@ -215,14 +215,16 @@ func (s *MissingService) Episodes(ctx context.Context, f vigil.EpisodeFilter) (v
 		if err != nil {
 			return err
 		}
+		var sc episodeScanner
+		page.Items = make([]vigil.Episode, 0, limit+1)
 		for rows.Next() {
-			e, err := scanEpisode(rows)
+			e, err := sc.scan(rows)
 			if err != nil {
 				rows.Close()
 				return err
 			}
 			e.WithholdFor(tx.who)
-			page.Items = append(page.Items, *e)
+			page.Items = append(page.Items, e)
 		}
 		if err := closeRows(rows); err != nil {
 			return err

@@ -65,15 +65,15 @@ func parseStored(src any, layout string) (*time.Time, error) {
 	case time.Time:
 		t = v
 	case string:
-		p, err := time.Parse(layout, v)
+		p, err := parseText(layout, v)
 		if err != nil {
-			return nil, fmt.Errorf("stored time %q: %w", v, err)
+			return nil, err
 		}
 		t = p
 	case []byte:
-		p, err := time.Parse(layout, string(v))
+		p, err := parseText(layout, string(v))
 		if err != nil {
-			return nil, fmt.Errorf("stored time %q: %w", v, err)
+			return nil, err
 		}
 		t = p
 	default:
@@ -115,4 +115,53 @@ func (s scanNullDate) Scan(src any) error {
 	}
 	*s.t = &t
 	return nil
+}
+
+// parseText reads a stored time. Instants, which every list reads by the
+// dozen a row, are read straight from their fixed positions; anything
+// else, or anything that is not a real time, goes through time.Parse,
+// which also words the error.
+func parseText(layout, v string) (time.Time, error) {
+	if layout == instantLayout {
+		if t, ok := parseInstant(v); ok {
+			return t, nil
+		}
+	}
+	t, err := time.Parse(layout, v)
+	if err != nil {
+		return t, fmt.Errorf("stored time %q: %w", v, err)
+	}
+	return t, nil
+}
+
+// parseInstant reads "2006-01-02T15:04:05.000Z" exactly; ok is false for
+// any other text, or a date or time that does not exist.
+func parseInstant(v string) (time.Time, bool) {
+	if len(v) != len(instantLayout) || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' ||
+		v[19] != '.' || v[23] != 'Z' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			c := v[i]
+			if c < '0' || c > '9' {
+				ok = false
+				return 0
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, ms := num(11, 13), num(14, 16), num(17, 19), num(20, 23)
+	if !ok || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, ms*int(time.Millisecond), time.UTC)
+	if t.Day() != day { // 31 April, 29 February in a common year
+		return time.Time{}, false
+	}
+	return t, true
 }
