@@ -59,9 +59,6 @@ type ServeConfig struct {
 	SessionIdle, SessionAbsolute time.Duration
 	LockoutAfter                 int
 	LockoutFor                   time.Duration
-	// IndexEvery is how often the access log's per-record index is brought
-	// up to date (IndexEvery when zero).
-	IndexEvery time.Duration
 	// Checkpoints, when set, writes signed checkpoints of the access log's
 	// head every CheckpointEvery (default one minute) and at shutdown.
 	Checkpoints *Checkpointer
@@ -205,7 +202,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		log.Warn("access-log checkpoints are off: set VIGIL_ACCESSLOG_KEY and --checkpoints so that a rewritten log is caught")
 	}
 	defer stopCheckpoints()
-	defer RunAccessLogIndexer(ctx, db, log, cfg.IndexEvery)()
+	defer RunAccessLogIndexer(ctx, db, log, IndexEvery)()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("engine", string(db.Engine())),
 		slog.Bool("tls", tlsConfig != nil), slog.String("version", cfg.Version))
 
