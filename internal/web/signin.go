@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/pquerna/otp"
 
@@ -14,10 +15,17 @@ import (
 )
 
 // safeNext keeps a post-sign-in destination on this site: a path, never a
-// scheme, host or protocol-relative URL.
+// scheme, host or protocol-relative URL. It is judged as a browser would
+// read it, percent-decoded: it must start with one "/" that is not
+// followed by "/" or "\" (browsers treat "/\" like "//") and hold no
+// control character (browsers drop tabs and line breaks, so "/<TAB>/host"
+// would become "//host"). Anything else, a malformed escape included,
+// and the sign-in pages themselves, go to the start page.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") || strings.HasPrefix(next, "/sign-") {
+	decoded, err := url.PathUnescape(next)
+	switch {
+	case err != nil, !strings.HasPrefix(decoded, "/"), strings.HasPrefix(decoded, "//"), strings.HasPrefix(decoded, "/\\"),
+		strings.IndexFunc(next+decoded, unicode.IsControl) >= 0, strings.HasPrefix(decoded, "/sign-"):
 		return "/"
 	}
 	return next
