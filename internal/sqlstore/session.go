@@ -112,34 +112,36 @@ func (s *SessionService) lockedOut(ctx context.Context, name string) (bool, erro
 	return until != nil && vigil.Millis(s.db.clock.Now()).Before(*until), nil
 }
 
+// factor is what a sign-in step proved, or failed to prove: the password,
+// or the second factor's code. Each has its own count of failures in a
+// row; either reaching the lockout locks the username.
+type factor int
+
+const (
+	passwordFactor factor = iota
+	codeFactor
+)
+
 // fail records a failed attempt for a username, existing or not, and locks
 // it after too many in a row; the attempt is logged in the same
-// transaction, of its own.
-func (s *SessionService) fail(ctx context.Context, name string, userID int64, action vigil.Action, reason string) error {
-	return s.db.writeTx(anonymous(ctx, name), func(tx *Tx) error {
-		var failures int64
+// transaction, of its own. A wrong password and a wrong code count apart,
+// so that a right password, which clears the first, never clears the
+// second. It reports whether the username was already locked, in which
+// case nothing is counted and the entry says "locked".
+func (s *SessionService) fail(ctx context.Context, name string, userID int64, action vigil.Action, reason string, f factor) (bool, error) {
+	locked := reason == "locked"
+	err := s.db.writeTx(anonymous(ctx, name), func(tx *Tx) error {
 		var until *time.Time
-		err := tx.QueryRowContext(ctx, "SELECT failures, locked_until FROM sign_in_failures WHERE username = $1", name).
-			Scan(&failures, scanNullInstant{&until})
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
+		err := tx.QueryRowContext(ctx, "SELECT locked_until FROM sign_in_failures WHERE username = $1", name).
+			Scan(scanNullInstant{&until})
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
-		case until != nil && !tx.now.Before(*until):
-			failures = 0 // a lock that has run out starts the count again
-		case until != nil:
-			reason = "locked"
 		}
-		if reason != "locked" {
-			failures++
-			var lock any
-			if failures >= int64(s.db.lockoutAfter) {
-				lock = instant(tx.now.Add(s.db.lockoutFor))
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sign_in_failures (username, failures, last_failure_at, locked_until)
-				VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE
-				SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
-				name, failures, instant(tx.now), lock); err != nil {
+		if until != nil && tx.now.Before(*until) {
+			locked, reason = true, "locked"
+		}
+		if !locked {
+			if err := s.count(ctx, tx, name, f); err != nil {
 				return err
 			}
 		}
@@ -148,6 +150,63 @@ func (s *SessionService) fail(ctx context.Context, name string, userID int64, ac
 		tx.pending = append(tx.pending, e)
 		return nil
 	})
+	return locked, err
+}
+
+// count adds one failure of a factor for a username and locks it once
+// either count reaches the lockout. The increment is one statement, so
+// that attempts sent at once are each counted; a lock that has run out
+// starts both counts again.
+func (s *SessionService) count(ctx context.Context, tx *Tx, name string, f factor) error {
+	password, code := 1, 0
+	if f == codeFactor {
+		password, code = 0, 1
+	}
+	var failures, codeFailures int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO sign_in_failures (username, failures, code_failures, last_failure_at, locked_until)
+		VALUES ($1, $2, $3, $4, NULL) ON CONFLICT (username) DO UPDATE SET
+		failures = CASE WHEN sign_in_failures.locked_until <= excluded.last_failure_at THEN excluded.failures
+			ELSE sign_in_failures.failures + excluded.failures END,
+		code_failures = CASE WHEN sign_in_failures.locked_until <= excluded.last_failure_at THEN excluded.code_failures
+			ELSE sign_in_failures.code_failures + excluded.code_failures END,
+		locked_until = CASE WHEN sign_in_failures.locked_until <= excluded.last_failure_at THEN NULL
+			ELSE sign_in_failures.locked_until END,
+		last_failure_at = excluded.last_failure_at
+		RETURNING failures, code_failures`, name, password, code, instant(tx.now)).Scan(&failures, &codeFailures)
+	if err != nil {
+		return err
+	}
+	if max(failures, codeFailures) < int64(s.db.lockoutAfter) {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE sign_in_failures SET locked_until = $1 WHERE username = $2 AND locked_until IS NULL",
+		instant(tx.now.Add(s.db.lockoutFor)), name)
+	return err
+}
+
+// proven clears what a right sign-in step clears: a right password the
+// count of wrong passwords (not of wrong codes, nor a lock); a right code
+// every count.
+func (tx *Tx) proven(ctx context.Context, username string, f factor) error {
+	q := "UPDATE sign_in_failures SET failures = 0 WHERE username = $1"
+	if f == codeFactor {
+		q = "DELETE FROM sign_in_failures WHERE username = $1"
+	}
+	_, err := tx.ExecContext(ctx, q, username)
+	return err
+}
+
+// errLockedNow is what a right code's transaction returns when the
+// username is locked: the refusal is then logged and shown as a lock.
+var errLockedNow = errors.New("sqlstore: the username is locked")
+
+// refuseLocked logs a step refused because the username is locked and
+// returns the lock's message.
+func (s *SessionService) refuseLocked(ctx context.Context, name string, userID int64, action vigil.Action) error {
+	if _, err := s.fail(ctx, name, userID, action, "locked", codeFactor); err != nil {
+		return err
+	}
+	return s.lockedError()
 }
 
 // SignIn implements vigil.SessionService.
@@ -161,10 +220,7 @@ func (s *SessionService) SignIn(ctx context.Context, username, password string) 
 		return nil, err
 	}
 	if locked {
-		if err := s.fail(ctx, name, 0, vigil.ActionSignIn, "locked"); err != nil {
-			return nil, err
-		}
-		return nil, s.lockedError()
+		return nil, s.refuseLocked(ctx, name, 0, vigil.ActionSignIn)
 	}
 	var u userRow
 	var hash sql.NullString
@@ -193,7 +249,7 @@ func (s *SessionService) SignIn(ctx context.Context, username, password string) 
 	if u.SecondFactor || vigil.NeedsSecondFactor(u.Roles) {
 		stage = vigil.StagePartial
 	}
-	token, err := s.start(ctx, principalOf(u, "session"), stage, vigil.ActionSignIn, "password")
+	token, err := s.start(ctx, principalOf(u, "session"), stage, vigil.ActionSignIn, "password", passwordFactor)
 	if err != nil {
 		return nil, err
 	}
@@ -203,15 +259,20 @@ func (s *SessionService) SignIn(ctx context.Context, username, password string) 
 // failed records a failed sign-in and returns the error to show: the
 // same for every cause, and the lock message once the lock has begun.
 func (s *SessionService) failed(ctx context.Context, name string, userID int64, reason string) error {
-	if err := s.fail(ctx, name, userID, vigil.ActionSignIn, reason); err != nil {
+	locked, err := s.fail(ctx, name, userID, vigil.ActionSignIn, reason, passwordFactor)
+	if err != nil {
 		return err
+	}
+	if locked {
+		return s.lockedError()
 	}
 	return errBadCredentials
 }
 
-// start begins a session for the principal's user, clearing its failure
-// count, and logs the sign-in step.
-func (s *SessionService) start(ctx context.Context, p *vigil.Principal, stage vigil.SignInStage, action vigil.Action, how string) (string, error) {
+// start begins a session for the principal's user, clearing the failure
+// counts the factor it proved clears, and logs the sign-in step.
+func (s *SessionService) start(ctx context.Context, p *vigil.Principal, stage vigil.SignInStage, action vigil.Action, how string,
+	proved factor) (string, error) {
 	token, err := newToken("")
 	if err != nil {
 		return "", err
@@ -229,7 +290,7 @@ func (s *SessionService) start(ctx context.Context, p *vigil.Principal, stage vi
 			p.User.ID, instant(tx.now), instant(tx.now.Add(-s.db.sessionIdle))); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sign_in_failures WHERE username = $1", p.User.Username); err != nil {
+		if err := tx.proven(ctx, p.User.Username, proved); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, stage)
@@ -260,7 +321,7 @@ func (s *SessionService) StartSession(ctx context.Context, userID int64, how str
 	if u.Disabled() || u.Username == "system" {
 		return "", errBadCredentials
 	}
-	return s.start(ctx, principalOf(u, "session"), vigil.StageFull, vigil.ActionSignIn, how)
+	return s.start(ctx, principalOf(u, "session"), vigil.StageFull, vigil.ActionSignIn, how, passwordFactor)
 }
 
 // session is a session row joined to its user.
@@ -370,9 +431,19 @@ func (s *SessionService) sessionForFactor(ctx context.Context, token string, enr
 }
 
 // upgrade replaces a partial session with a full one, recording the code's
-// time-step so the code cannot be used again.
+// time-step so the code cannot be used again. A right code is refused
+// while the username is locked.
 func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, step int64, enrol bool) (*vigil.SignedIn, error) {
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		var until *time.Time
+		err := tx.QueryRowContext(ctx, "SELECT locked_until FROM sign_in_failures WHERE username = $1", ses.user.Username).
+			Scan(scanNullInstant{&until})
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if until != nil && tx.now.Before(*until) {
+			return errLockedNow
+		}
 		q := "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)"
 		if enrol {
 			q = "UPDATE users SET totp_last_step = $1, totp_enrolled_at = $3 WHERE id = $2 AND totp_enrolled_at IS NULL"
@@ -391,6 +462,9 @@ func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, 
 		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(old))
 		return err
 	})
+	if errors.Is(err, errLockedNow) {
+		return nil, s.refuseLocked(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -399,11 +473,27 @@ func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, 
 		how = "second factor enrolled"
 	}
 	ses.user.SecondFactor = true
-	token, err := s.start(ctx, principalOf(ses.user, "session"), vigil.StageFull, vigil.ActionSecondFactor, how)
+	token, err := s.start(ctx, principalOf(ses.user, "session"), vigil.StageFull, vigil.ActionSecondFactor, how, codeFactor)
 	if err != nil {
 		return nil, err
 	}
 	return &vigil.SignedIn{Token: token, Stage: vigil.StageFull, User: ses.user.User}, nil
+}
+
+// wrongCode counts a wrong code against the account and returns the error
+// to show: that the code is not right, or, once the account is locked,
+// the lock's message (the same words, after the same number of failures,
+// as a password lockout). The partial session is kept: its next attempt
+// is refused as locked until the lock runs out.
+func (s *SessionService) wrongCode(ctx context.Context, ses *session, reason string) error {
+	locked, err := s.fail(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor, reason, codeFactor)
+	switch {
+	case err != nil:
+		return err
+	case locked:
+		return s.lockedError()
+	}
+	return errBadCode
 }
 
 // SecondFactor implements vigil.SessionService.
@@ -417,14 +507,7 @@ func (s *SessionService) SecondFactor(ctx context.Context, token, code string) (
 	}
 	step := checkCode(secret, code, s.db.clock.Now())
 	if step < 0 || step <= last {
-		if err := s.fail(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor, "wrong code"); err != nil {
-			return nil, err
-		}
-		if locked, _ := s.lockedOut(ctx, ses.user.Username); locked {
-			_ = s.SignOut(ctx, token)
-			return nil, s.lockedError()
-		}
-		return nil, errBadCode
+		return nil, s.wrongCode(ctx, ses, "wrong code")
 	}
 	return s.upgrade(ctx, token, ses, step, false)
 }
@@ -470,10 +553,7 @@ func (s *SessionService) CompleteEnrolment(ctx context.Context, token, code stri
 	}
 	step := checkCode(secret, code, s.db.clock.Now())
 	if step < 0 {
-		if err := s.fail(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor, "wrong enrolment code"); err != nil {
-			return nil, err
-		}
-		return nil, errBadCode
+		return nil, s.wrongCode(ctx, ses, "wrong enrolment code")
 	}
 	return s.upgrade(ctx, token, ses, step, true)
 }
