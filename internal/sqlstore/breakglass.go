@@ -34,7 +34,7 @@ func (s *BreakGlassService) Openings(ctx context.Context, pending bool, page vig
 		}
 		where = append(where, "b.id < "+arg(before))
 	}
-	q := `SELECT b.id, b.user_id, u.username, b.record_kind, b.record_id, b.reason, b.opened_at, b.expires_at, b.supervisor_id,
+	q := `SELECT b.id, b.user_id, u.username, b.record_kind, b.record_id, b.purpose, b.reason, b.opened_at, b.expires_at, b.supervisor_id,
 		b.reviewed_at, b.reviewed_by, b.review_note FROM break_glass b JOIN users u ON u.id = b.user_id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -51,7 +51,7 @@ func (s *BreakGlassService) Openings(ctx context.Context, pending bool, page vig
 		}
 		for rows.Next() {
 			var b vigil.BreakGlass
-			if err := rows.Scan(&b.ID, &b.UserID, &b.Username, &b.RecordKind, &b.RecordID, &b.Reason, scanInstant{&b.OpenedAt},
+			if err := rows.Scan(&b.ID, &b.UserID, &b.Username, &b.RecordKind, &b.RecordID, &b.Purpose, &b.Reason, scanInstant{&b.OpenedAt},
 				scanInstant{&b.ExpiresAt}, nullInt{&b.SupervisorID}, scanNullInstant{&b.ReviewedAt}, nullInt{&b.ReviewedBy},
 				&b.ReviewNote); err != nil {
 				rows.Close()

@@ -77,6 +77,14 @@ func restrictionOpen(p *vigil.Principal, arg func(any) string) string {
 // child aliased c, so that a list never shows what a read would refuse.
 // TestListsAgreeWithDecide holds the two to each other.
 func childScopeSQL(p *vigil.Principal, now time.Time, arg func(any) string) string {
+	return childReachSQL(p, now, arg) + " AND " + childNotRestrictedSQL(p, arg)
+}
+
+// childReachSQL is the part of the scope rule that says whether a child
+// aliased c lies in the principal's area of work, or is opened to them by
+// break-glass; childNotRestrictedSQL is the part that says no whole-record
+// restriction holds them back.
+func childReachSQL(p *vigil.Principal, now time.Time, arg func(any) string) string {
 	scope := "FALSE"
 	switch {
 	case p.Scope == vigil.ScopeForce:
@@ -100,7 +108,11 @@ func childScopeSQL(p *vigil.Principal, now time.Time, arg func(any) string) stri
 		scope = "(" + scope + ` OR EXISTS (SELECT 1 FROM break_glass b WHERE b.user_id = ` + arg(p.User.ID) +
 			" AND b.record_kind = 'child' AND b.record_id = c.id AND b.expires_at > " + arg(instant(now)) + "))"
 	}
-	return scope + ` AND NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
+	return scope
+}
+
+func childNotRestrictedSQL(p *vigil.Principal, arg func(any) string) string {
+	return `NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
 		AND r.part = '' AND r.lifted_at IS NULL AND NOT ` + restrictionOpen(p, arg) + ")"
 }
 
@@ -439,12 +451,10 @@ func (s *ChildService) Child(ctx context.Context, id int64) (*vigil.ChildRecord,
 }
 
 // OpenWithReason implements vigil.ChildService.
-func (s *ChildService) OpenWithReason(ctx context.Context, id int64, reason string) (*vigil.BreakGlass, error) {
+func (s *ChildService) OpenWithReason(ctx context.Context, id int64, purpose, reason string) (*vigil.BreakGlass, error) {
 	reason = strings.TrimSpace(reason)
-	if len(reason) < 10 || len(reason) > 1000 {
-		var v vigil.Validation
-		v.Add("reason", "Say why you need to open this record, in 10 to 1,000 characters")
-		return nil, v.Err()
+	if err := vigil.ValidateBreakGlass(purpose, reason); err != nil {
+		return nil, err
 	}
 	var out vigil.BreakGlass
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
@@ -467,9 +477,9 @@ func (s *ChildService) OpenWithReason(ctx context.Context, id int64, reason stri
 				vigil.Decision{Reason: "restricted records cannot be opened with a reason"}, "Child")
 		}
 		out = vigil.BreakGlass{UserID: p.User.ID, Username: p.User.Username, RecordKind: vigil.KindChild, RecordID: id,
-			Reason: reason, OpenedAt: tx.now, ExpiresAt: tx.now.Add(breakGlassFor), SupervisorID: p.User.SupervisorID}
-		err = tx.QueryRowContext(ctx, `INSERT INTO break_glass (user_id, record_kind, record_id, reason, opened_at, expires_at, supervisor_id)
-			VALUES ($1, 'child', $2, $3, $4, $5, $6) RETURNING id`, p.User.ID, id, reason, instant(tx.now),
+			Purpose: purpose, Reason: reason, OpenedAt: tx.now, ExpiresAt: tx.now.Add(breakGlassFor), SupervisorID: p.User.SupervisorID}
+		err = tx.QueryRowContext(ctx, `INSERT INTO break_glass (user_id, record_kind, record_id, purpose, reason, opened_at, expires_at,
+			supervisor_id) VALUES ($1, 'child', $2, $3, $4, $5, $6, $7) RETURNING id`, p.User.ID, id, purpose, reason, instant(tx.now),
 			instant(out.ExpiresAt), nullIfZero(p.User.SupervisorID)).Scan(&out.ID)
 		if err != nil {
 			return err
@@ -632,64 +642,6 @@ func (s *ChildService) Shares(ctx context.Context, childID int64) ([]vigil.Share
 		return nil
 	})
 	return out, err
-}
-
-// Restrict implements vigil.ChildService.
-func (s *ChildService) Restrict(ctx context.Context, r vigil.Restriction) (*vigil.Restriction, error) {
-	r.Reason = strings.TrimSpace(r.Reason)
-	var v vigil.Validation
-	if r.Part != "" && !slices.Contains(vigil.ChildParts, r.Part) {
-		v.Add("part", "Select the whole record or one part of it")
-	}
-	if len(r.Reason) < 5 {
-		v.Add("reason", "Say why the record is restricted")
-	}
-	if len(r.AllowedRoles) == 0 && len(r.AllowedUsers) == 0 {
-		v.Add("allowed_roles", "Name at least one role or person who may still see it")
-	}
-	for _, role := range r.AllowedRoles {
-		if !role.Valid() {
-			v.Add("allowed_roles", "%q is not a role", role)
-		}
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	r.RecordKind = vigil.KindChild
-	err := s.db.writeTx(ctx, func(tx *Tx) error {
-		if err := tx.require(ctx, vigil.ActionRestrict, vigil.KindChild); err != nil {
-			return err
-		}
-		if _, _, err := tx.decideChild(ctx, vigil.ActionRestrict, r.RecordID); err != nil {
-			return err
-		}
-		// Whoever restricts a record keeps sight of it.
-		if !slices.Contains(r.AllowedUsers, tx.UserID()) {
-			r.AllowedUsers = append(r.AllowedUsers, tx.UserID())
-		}
-		r.CreatedAt, r.CreatedBy = tx.now, tx.UserID()
-		err := tx.QueryRowContext(ctx, `INSERT INTO restrictions (record_kind, record_id, part, allowed_roles, allowed_users,
-			reason, created_at, created_by) VALUES ('child', $1, $2, $3, $4, $5, $6, $7) RETURNING id`, r.RecordID, r.Part,
-			listText(r.AllowedRoles, func(x vigil.Role) string { return string(x) }),
-			listText(r.AllowedUsers, func(x int64) string { return strconv.FormatInt(x, 10) }),
-			r.Reason, instant(tx.now), tx.UserID()).Scan(&r.ID)
-		if err != nil {
-			return err
-		}
-		if err := tx.freeText(ctx, "restrictions.reason", "reason", r.ID, r.RecordID, r.Reason); err != nil {
-			return err
-		}
-		what := "whole record"
-		if r.Part != "" {
-			what = r.Part
-		}
-		tx.log(vigil.ActionRestrict, vigil.KindChild, []int64{r.RecordID}, vigil.OutcomeOK, "restricted "+what+": "+r.Reason)
-		return tx.history(ctx, vigil.KindChild, r.RecordID, "restrict", nil, map[string]string{"restricted": what})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &r, nil
 }
 
 // ChildHistory implements vigil.ChildService.

@@ -256,7 +256,11 @@ func (s *ChildService) MatchChildren(ctx context.Context, q vigil.ChildQuery) ([
 			if err != nil {
 				return err
 			}
-			out = append(out, vigil.ChildMatch{HeldBy: team})
+			ref, err := tx.holdMatch(ctx, f.child.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, vigil.ChildMatch{HeldBy: team, Ref: ref})
 			held++
 		}
 		tx.log(vigil.ActionSearch, vigil.KindChild, shown, vigil.OutcomeOK,

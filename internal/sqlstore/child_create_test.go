@@ -387,7 +387,7 @@ func TestMatchChildrenRespectsScope(t *testing.T) {
 
 		// Opened with a reason, the child shows as such.
 		ash := vigiltest.As(t, db, "missing.ashvale")
-		if _, err := svc.OpenWithReason(ash, liz.ID, "Checking whether a new report is about her"); err != nil {
+		if _, err := svc.OpenWithReason(ash, liz.ID, "incident", "Checking whether a new report is about her"); err != nil {
 			t.Fatal(err)
 		}
 		if m := matchOf(mustMatch(t, svc, ash, q), liz.ID); m == nil || !m.Child.ByBreakGlass {

@@ -29,7 +29,7 @@ var structuredText = []string{
 	"sso_attempts.state_hash", "sso_attempts.browser_hash", "sso_attempts.nonce", "sso_attempts.verifier", "sso_attempts.next_path",
 	// Enumerations and lists of codes.
 	"shares.record_kind", "shares.parts", "shares.lawful_basis", "restrictions.record_kind", "restrictions.part",
-	"restrictions.allowed_roles", "restrictions.allowed_users", "break_glass.record_kind", "notifications.kind", "notifications.link",
+	"restrictions.allowed_roles", "restrictions.allowed_users", "break_glass.record_kind", "break_glass.purpose", "held_matches.ref", "notifications.kind", "notifications.link",
 	"record_history.record_kind", "record_history.action", "record_history.field", "settings.name",
 	"access_log_records.record_kind", "access_log_head.hash", "language_findings.source", "language_findings.record_kind",
 	"language_findings.field", "language_findings.entry_id", "language_findings.category", "language_findings.lexicon",

@@ -45,6 +45,7 @@ func (c freeTextColumn) Key() string { return c.Table + "." + c.Column }
 var freeTextColumns = []freeTextColumn{
 	{"shares", "purpose", "Sharing purpose", vigil.KindChild, "record_id", "shared_by", "shared_at"},
 	{"restrictions", "reason", "Reason for restricting", vigil.KindChild, "record_id", "created_by", "created_at"},
+	{"restrictions", "lift_reason", "Reason for lifting a restriction", vigil.KindChild, "record_id", "lifted_by", "lifted_at"},
 	{"break_glass", "reason", "Reason for opening a record", vigil.KindChild, "record_id", "user_id", "opened_at"},
 	{"break_glass", "review_note", "Review of an opening", vigil.KindChild, "record_id", "reviewed_by", "reviewed_at"},
 	{"missing_episodes", "circumstances", "Circumstances", vigil.KindEpisode, "id", "created_by", "created_at"},

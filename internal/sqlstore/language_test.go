@@ -27,12 +27,22 @@ var writers = map[string]func(t *testing.T, db *sqlstore.DB, child int64) error{
 			Part: vigil.PartAddress, AllowedRoles: []vigil.Role{vigil.RoleMASHPractitioner}, Reason: flagged})
 		return err
 	},
+	"restrictions.lift_reason": func(t *testing.T, db *sqlstore.DB, child int64) error {
+		svc := sqlstore.NewChildService(db)
+		r, err := svc.Restrict(vigiltest.As(t, db, "mash.officer"), vigil.Restriction{RecordID: child,
+			Part: vigil.PartProfile, AllowedRoles: []vigil.Role{vigil.RoleMASHPractitioner}, Reason: "Covert operation"})
+		if err != nil {
+			return err
+		}
+		_, err = svc.LiftRestriction(vigiltest.As(t, db, "mash.officer"), child, r.ID, flagged)
+		return err
+	},
 	"break_glass.reason": func(t *testing.T, db *sqlstore.DB, child int64) error {
-		_, err := sqlstore.NewChildService(db).OpenWithReason(vigiltest.As(t, db, "response.officer"), outsideResponse(t, db), flagged)
+		_, err := sqlstore.NewChildService(db).OpenWithReason(vigiltest.As(t, db, "response.officer"), outsideResponse(t, db), "incident", flagged)
 		return err
 	},
 	"break_glass.review_note": func(t *testing.T, db *sqlstore.DB, child int64) error {
-		bg, err := sqlstore.NewChildService(db).OpenWithReason(vigiltest.As(t, db, "response.officer"), outsideResponse(t, db),
+		bg, err := sqlstore.NewChildService(db).OpenWithReason(vigiltest.As(t, db, "response.officer"), outsideResponse(t, db), "incident",
 			"Found at the station late at night")
 		if err != nil {
 			return err

@@ -146,21 +146,16 @@ func (tx *Tx) episode(ctx context.Context, id int64) (*vigil.Episode, error) {
 	return e, closeRows(rows)
 }
 
-// decideEpisode applies the policy to an episode through its child: the
-// action on the episode kind, the scope on the child.
+// decideEpisode applies the policy to an episode: the action on the
+// episode kind, the scope of the episode and its child (episodeFacts).
 func (tx *Tx) decideEpisode(ctx context.Context, action vigil.Action, id int64) (*vigil.Episode, error) {
-	var child int64
-	err := tx.QueryRowContext(ctx, "SELECT child_id FROM missing_episodes WHERE id = $1", id).Scan(&child)
-	if errors.Is(err, sql.ErrNoRows) {
+	facts, _, err := tx.episodeFacts(ctx, id)
+	if vigil.ErrorCode(err) == vigil.ENOTFOUND {
 		if tx.who != nil {
 			tx.denied = append(tx.denied, tx.entry(action, vigil.KindEpisode, []int64{id}, vigil.OutcomeFailed, "no such record"))
 		}
-		return nil, notFound("Missing episode")
-	}
-	if err != nil {
 		return nil, err
 	}
-	facts, _, err := tx.childFacts(ctx, child)
 	if err != nil {
 		return nil, err
 	}
@@ -234,10 +229,25 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 			return err
 		}
 		var dob time.Time
-		if r.ChildID != 0 {
-			if _, _, err := tx.decideChild(ctx, vigil.ActionRead, r.ChildID); err != nil {
+		// The reporter's team takes the child onto its caseload only when
+		// the reporter could already see the child in their own area: a
+		// report through a held match opens none of the child's records.
+		assign, how := false, ""
+		if r.MatchRef != "" && r.ChildID == 0 {
+			how = ", about a possible match held elsewhere"
+			child, err := tx.useHeldMatch(ctx, r.MatchRef)
+			if err != nil {
 				return err
 			}
+			r.ChildID = child
+		} else if r.ChildID != 0 {
+			d, _, err := tx.decideChild(ctx, vigil.ActionRead, r.ChildID)
+			if err != nil {
+				return err
+			}
+			assign = !d.ByBreakGlass
+		}
+		if r.ChildID != 0 {
 			if err := tx.QueryRowContext(ctx, "SELECT date_of_birth FROM children WHERE id = $1", r.ChildID).Scan(scanDate{&dob}); err != nil {
 				return err
 			}
@@ -294,7 +304,7 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 			return err
 		}
 		// The LPA's missing-persons team takes the child onto its caseload.
-		if team != 0 && !tx.exists(ctx, "SELECT 1 FROM child_assignments WHERE child_id = $1 AND team_id = $2 AND ended_at IS NULL", r.ChildID, team) {
+		if assign && team != 0 && !tx.exists(ctx, "SELECT 1 FROM child_assignments WHERE child_id = $1 AND team_id = $2 AND ended_at IS NULL", r.ChildID, team) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO child_assignments (child_id, team_id, assigned_at, assigned_by) VALUES ($1, $2, $3, $4)`,
 				r.ChildID, team, instant(tx.now), nullIfZero(tx.UserID())); err != nil {
 				return err
@@ -303,7 +313,7 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 		if out, err = tx.episode(ctx, id); err != nil {
 			return err
 		}
-		tx.log(vigil.ActionCreate, vigil.KindEpisode, []int64{id}, vigil.OutcomeOK, "missing report, graded "+string(r.Grading.Level))
+		tx.log(vigil.ActionCreate, vigil.KindEpisode, []int64{id}, vigil.OutcomeOK, "missing report, graded "+string(r.Grading.Level)+how)
 		return tx.history(ctx, vigil.KindEpisode, id, "report", nil, map[string]string{"risk": string(r.Grading.Level),
 			"reported_at": instantText(r.ReportedAt), "last_seen_at": instantText(r.LastSeenAt)})
 	})

@@ -142,7 +142,7 @@ func (s *MissingService) Episodes(ctx context.Context, f vigil.EpisodeFilter) (v
 			args = append(args, v)
 			return "$" + itoa(len(args))
 		}
-		where := []string{childScopeSQL(tx.who, tx.now, arg)}
+		where := []string{episodeScopeSQL(tx.who, tx.now, arg)}
 		qWhere, order, err := queueSQL(f.Queue, tx.now, arg)
 		if err != nil {
 			return err

@@ -60,7 +60,7 @@ func TestListsAgreeWithDecide(t *testing.T) {
 				break
 			}
 		}
-		if _, err := svc.OpenWithReason(resp, outside, "Called to the child's school about a disclosure"); err != nil {
+		if _, err := svc.OpenWithReason(resp, outside, "incident", "Called to the child's school about a disclosure"); err != nil {
 			t.Fatal(err)
 		}
 		for _, u := range org.Users {
@@ -167,7 +167,7 @@ func TestPartnerSeesOnlyWhatIsShared(t *testing.T) {
 			t.Errorf("the health nurse sees an address not shared with them: %+v", c)
 		}
 		// Partners cannot break glass.
-		if _, err := svc.OpenWithReason(sw, 1, "I want to see this record please"); err == nil {
+		if _, err := svc.OpenWithReason(sw, 1, "incident", "I want to see this record please"); err == nil {
 			t.Error("a partner-agency user broke glass")
 		}
 		// A share makes a child visible; revoking it hides it again.
@@ -217,10 +217,10 @@ func TestBreakGlassTellsTheSupervisor(t *testing.T) {
 		if _, err := svc.Child(resp, outside); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
 			t.Fatalf("before: %v", err)
 		}
-		if _, err := svc.OpenWithReason(resp, outside, "short"); vigil.ErrorCode(err) != vigil.EINVALID {
+		if _, err := svc.OpenWithReason(resp, outside, "incident", "short"); vigil.ErrorCode(err) != vigil.EINVALID {
 			t.Errorf("a too-short reason: %v", err)
 		}
-		bg, err := svc.OpenWithReason(resp, outside, "Found the child at a bus station at 02:00; need the care history")
+		bg, err := svc.OpenWithReason(resp, outside, "incident", "Found the child at a bus station at 02:00; need the care history")
 		if err != nil {
 			t.Fatal(err)
 		}

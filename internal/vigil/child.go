@@ -335,6 +335,31 @@ type Restriction struct {
 	Reason       string     `json:"reason"`
 	CreatedAt    time.Time  `json:"created_at"`
 	CreatedBy    int64      `json:"created_by"`
+	// CreatedByName is who restricted it, as pages show them.
+	CreatedByName string `json:"created_by_name,omitempty"`
+	// LiftedAt, LiftedBy and LiftReason say when, by whom and why the
+	// restriction was lifted; nil while it holds.
+	LiftedAt   *time.Time `json:"lifted_at,omitempty"`
+	LiftedBy   int64      `json:"lifted_by,omitempty"`
+	LiftReason string     `json:"lift_reason,omitempty"`
+	// Excludes says the restriction holds the reader back: they see that
+	// it exists and why, not what it withholds.
+	Excludes bool `json:"excludes_you"`
+}
+
+// Holds reports whether the restriction is in force.
+func (r Restriction) Holds() bool { return r.LiftedAt == nil }
+
+// ValidateLift checks the reason for lifting a restriction. Field: reason.
+func ValidateLift(reason string) error {
+	var v Validation
+	switch n := len([]rune(strings.TrimSpace(reason))); {
+	case n < 5:
+		v.Add("reason", "Say why the restriction is no longer needed")
+	case n > 1000:
+		v.Add("reason", "Your reason must be 1,000 characters or fewer")
+	}
+	return v.Err()
 }
 
 // BreakGlass is an opening of a record outside the opener's scope, with
@@ -345,6 +370,7 @@ type BreakGlass struct {
 	Username     string     `json:"username"`
 	RecordKind   RecordKind `json:"record_kind"`
 	RecordID     int64      `json:"record_id"`
+	Purpose      string     `json:"purpose"` // a code of BreakGlassPurposes
 	Reason       string     `json:"reason"`
 	OpenedAt     time.Time  `json:"opened_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`
@@ -362,8 +388,9 @@ type ChildService interface {
 	// Child returns one child as the principal may see it.
 	Child(ctx context.Context, id int64) (*ChildRecord, error)
 	// OpenWithReason opens a child's record outside the principal's scope
-	// for a while, recording the reason and telling their supervisor.
-	OpenWithReason(ctx context.Context, id int64, reason string) (*BreakGlass, error)
+	// for a while, for one of BreakGlassPurposes, recording the reason and
+	// telling their supervisor. It opens the record for reading only.
+	OpenWithReason(ctx context.Context, id int64, purpose, reason string) (*BreakGlass, error)
 	// Share shares a child's record, or parts of it, with an agency.
 	Share(ctx context.Context, s Share) (*Share, error)
 	// RevokeShare ends a share.
@@ -372,6 +399,14 @@ type ChildService interface {
 	Shares(ctx context.Context, childID int64) ([]Share, error)
 	// Restrict holds back a child's record or one part of it.
 	Restrict(ctx context.Context, r Restriction) (*Restriction, error)
+	// Restrictions lists the restrictions of a child's record, in force
+	// and lifted, newest first, to those who may restrict it: holders of
+	// the restrict permission whose scope covers the record, even where a
+	// restriction excludes them (they see that it exists and why).
+	Restrictions(ctx context.Context, childID int64) ([]Restriction, error)
+	// LiftRestriction ends a restriction, with a reason, for the same
+	// people; it is logged and kept in the record's history.
+	LiftRestriction(ctx context.Context, childID, restrictionID int64, reason string) (*Restriction, error)
 	// ChildHistory returns the changes to a child's record, newest first,
 	// without the values of parts held back from the principal.
 	ChildHistory(ctx context.Context, id int64) ([]Change, error)

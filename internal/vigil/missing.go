@@ -395,7 +395,12 @@ type MissingService interface {
 
 // NewReport is a new missing report.
 type NewReport struct {
-	ChildID             int64
+	ChildID int64
+	// MatchRef, in place of ChildID, is the reference of a possible match
+	// the reporter's search before create found but they may not read
+	// (ChildMatch.Ref): the report is about that child, and opens none of
+	// the child's other records to the reporter.
+	MatchRef            string
 	ReportedAt          time.Time
 	ReporterName        string
 	ReporterContact     string

@@ -469,12 +469,29 @@ func (q ChildQuery) Validate(now time.Time) error {
 // searcher may read the child, Child is the record as they may see it,
 // with the score and the reasons it matched; otherwise HeldBy alone names
 // the team that has the child on its caseload (or, failing one, its local
-// policing area), and nothing else of the child is given.
+// policing area), and nothing else of the child is given. A searcher who
+// may make records about children is also given Ref, with which they can
+// make a new record about that child (a missing report) for HeldMatchFor,
+// without seeing the child's other records; a child whose whole record is
+// restricted from them gets no Ref.
 type ChildMatch struct {
 	Child   *ChildRecord `json:"child,omitempty"`
 	Score   float64      `json:"score,omitempty"`
 	Reasons []string     `json:"reasons,omitempty"`
 	HeldBy  string       `json:"held_by,omitempty"`
+	Ref     string       `json:"ref,omitempty"`
+}
+
+// HeldMatchFor is how long a held match's reference lasts: long enough to
+// take a report, short enough that it is about the call in hand.
+const HeldMatchFor = time.Hour
+
+// MakesRecordsAboutChildren reports whether the principal may make new
+// records about children it finds in a search before create (a missing
+// report today): such a principal is given references to possible matches
+// held by others. Partner agencies never are.
+func MakesRecordsAboutChildren(p *Principal) bool {
+	return p != nil && p.Scope != ScopeAgency && p.Has(ActionCreate, KindEpisode)
 }
 
 // PossibleMatch is the least MatchChild score that makes a candidate a

@@ -242,8 +242,13 @@ var RolePermissions = map[Role][]Permission{
 var missingFigures = join(perms(KindMissingDashboard, ActionRead), perms(KindMissingTargets, ActionRead))
 
 // Has reports whether any of the principal's roles grants the permission.
+// A read-only principal holds only the read, list and search permissions
+// of its roles.
 func (p *Principal) Has(action Action, kind RecordKind) bool {
 	if p == nil {
+		return false
+	}
+	if p.ReadOnly && action != ActionRead && action != ActionList && action != ActionSearch {
 		return false
 	}
 	for _, r := range p.Roles {
@@ -284,9 +289,16 @@ type Decision struct {
 	ByBreakGlass bool
 	// CanBreakGlass says a refused principal may open it with a reason.
 	CanBreakGlass bool
+	// ReadOnlyOpening says the principal holds a break-glass opening of
+	// the record, which lets them read it but not take this action.
+	ReadOnlyOpening bool
 	// Reason explains a refusal, for the access log.
 	Reason string
 }
+
+// ReadsOnly reports whether an action only reads: the actions a
+// break-glass opening (or a read-only API token) allows.
+func ReadsOnly(a Action) bool { return a == ActionRead || a == ActionList || a == ActionSearch }
 
 // Decide is the one policy function: whether the principal may take the
 // action on a record with these facts. Lists apply the same rule in SQL
@@ -308,11 +320,18 @@ func Decide(p *Principal, action Action, kind RecordKind, f RecordFacts) Decisio
 		return Decision{Allowed: true}
 	}
 	if f.BrokenGlass && p.Scope != ScopeAgency {
-		return Decision{Allowed: true, ByBreakGlass: true}
+		if ReadsOnly(action) {
+			return Decision{Allowed: true, ByBreakGlass: true}
+		}
+		return Decision{Reason: "break-glass opens a record for reading only, not to " + string(action), ReadOnlyOpening: true}
 	}
 	return Decision{Reason: "outside the user's scope (" + string(p.Scope) + ")",
 		CanBreakGlass: p.Scope != ScopeAgency && p.Has(ActionBreakGlass, kind) && action == ActionRead}
 }
+
+// RestrictedFrom reports whether a whole-record restriction holds the
+// record back from the principal, whatever their scope.
+func RestrictedFrom(p *Principal, f RecordFacts) bool { return f.Restricted && !restrictionAllows(p, f) }
 
 func restrictionAllows(p *Principal, f RecordFacts) bool {
 	if slices.Contains(f.AllowedUsers, p.User.ID) {
@@ -398,6 +417,10 @@ func Refuse(p *Principal, d Decision, what string) error {
 	if p != nil && p.Scope == ScopeAgency {
 		return &Error{Code: ENOTFOUND, Message: what + " not found", Err: denial{reason: d.Reason}}
 	}
+	if d.ReadOnlyOpening {
+		return &Error{Code: EFORBIDDEN, Message: "You opened this " + strings.ToLower(what) + " with a reason, which lets you read it only. " +
+			"Ask the team that holds it to make this change", Err: denial{reason: d.Reason}}
+	}
 	msg := "This " + strings.ToLower(what) + " is outside your area of work"
 	if d.CanBreakGlass {
 		msg += ". You can open it by giving a reason, which is recorded and sent to your supervisor"
@@ -408,7 +431,9 @@ func Refuse(p *Principal, d Decision, what string) error {
 // CanGrant decides whether the granter may give a user these roles and
 // this scope. Nobody may grant a permission they do not hold themselves
 // (every permission of the granted roles must be among the granter's), nor
-// a scope wider than their own, nor change their own roles or scope.
+// a scope wider than their own, nor change their own roles or scope. The
+// partner-agency role is held alone: a partner's account is never also a
+// police one.
 func CanGrant(granter *Principal, targetUserID int64, roles []Role, scope Scope) error {
 	if err := requireP(granter, ActionGrant, KindUser); err != nil {
 		return err
@@ -434,6 +459,10 @@ func CanGrant(granter *Principal, targetUserID int64, roles []Role, scope Scope)
 		v.Add("scope", "Select a scope")
 	} else if !scope.within(granter.Scope) {
 		v.Add("scope", "You cannot grant the scope %q, which is wider than your own", scope.Label())
+	}
+	if slices.Contains(roles, RolePartner) && slices.ContainsFunc(roles, func(r Role) bool { return r != RolePartner }) {
+		v.Add("roles", "The %s role cannot be combined with police roles: give a partner-agency account that role alone",
+			RolePartner.Label())
 	}
 	if slices.Contains(roles, RolePartner) != (scope == ScopeAgency) {
 		v.Add("scope", "Partner-agency practitioners, and only they, have the agency scope")

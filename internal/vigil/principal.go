@@ -22,6 +22,10 @@ type Principal struct {
 	// (the Data Protection Act 2018 Part 3 asks that consultations can be
 	// justified). Pages and API routes set it; it defaults to case work.
 	Purpose string
+	// ReadOnly limits the principal to reading, listing and searching
+	// what its roles allow (a read-only API token): it holds no other
+	// permission.
+	ReadOnly bool
 }
 
 // DefaultPurpose is recorded when a request states none.

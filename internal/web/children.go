@@ -67,7 +67,7 @@ func (s *Server) loadChild(w http.ResponseWriter, r *http.Request, purpose strin
 		var ve *vigil.Error
 		if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.BreakGlass {
 			s.render(w, r, http.StatusForbidden, "child-outside", &Page{Title: "This record is outside your area of work",
-				Data: id})
+				Data: outsideData{ID: id, Purposes: vigil.BreakGlassPurposes}})
 			return nil, false
 		}
 		s.pageError(w, r, err)
@@ -124,6 +124,13 @@ func (s *Server) childHistoryPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "child-history", &Page{Title: "History: " + d.Child.FullName(), Data: d})
 }
 
+// outsideData is the break-glass form: the record and the purposes to
+// choose from.
+type outsideData struct {
+	ID       int64
+	Purposes []vigil.BreakGlassPurpose
+}
+
 // openWithReason is the break-glass form's submission.
 func (s *Server) openWithReason(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
@@ -131,11 +138,12 @@ func (s *Server) openWithReason(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	reason := r.PostFormValue("reason")
-	if _, err := s.svc.Children.OpenWithReason(r.Context(), id, reason); err != nil {
+	purpose, reason := r.PostFormValue("purpose"), r.PostFormValue("reason")
+	if _, err := s.svc.Children.OpenWithReason(r.Context(), id, purpose, reason); err != nil {
 		if fields := vigil.ErrorFields(err); len(fields) > 0 {
 			s.render(w, r, http.StatusUnprocessableEntity, "child-outside", &Page{Title: "This record is outside your area of work",
-				Data: id, Errors: fields, Form: url.Values{"reason": {reason}}})
+				Data: outsideData{ID: id, Purposes: vigil.BreakGlassPurposes}, Errors: fields,
+				Form: url.Values{"purpose": {purpose}, "reason": {reason}}})
 			return
 		}
 		s.pageError(w, r, err)

@@ -82,13 +82,14 @@ func (s *Server) apiBreakGlass(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Reason string `json:"reason"`
+		Purpose string `json:"purpose"`
+		Reason  string `json:"reason"`
 	}
 	if err := decode(r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	bg, err := s.svc.Children.OpenWithReason(r.Context(), id, in.Reason)
+	bg, err := s.svc.Children.OpenWithReason(r.Context(), id, in.Purpose, in.Reason)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

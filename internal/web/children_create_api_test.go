@@ -166,16 +166,25 @@ func TestChildCreateAPISearchesFirst(t *testing.T) {
 	}
 
 	// The response officer's team does not hold her: each match is only
-	// the team that does, with no id, name or score.
+	// the team that does, with no id, name or score, and the reference
+	// with which the officer (who reports children missing) may report
+	// that child.
 	items = matchesOf(t, f, f.client("response.officer"), liz)
 	holder := teamName(t, f, "ASH-MISP")
 	if len(items) != 2 {
 		t.Fatalf("the response officer's matches: %+v", items)
 	}
 	for _, it := range items {
-		var held string
-		if err := json.Unmarshal(it["held_by"], &held); err != nil || len(it) != 1 || held != holder {
-			t.Errorf("a match out of the response officer's scope: %s, want only held_by %q", it, holder)
+		var held, ref string
+		if err := json.Unmarshal(it["held_by"], &held); err != nil || len(it) != 2 || held != holder ||
+			json.Unmarshal(it["ref"], &ref) != nil || !strings.HasPrefix(ref, "hm_") {
+			t.Errorf("a match out of the response officer's scope: %s, want only held_by %q and a ref", it, holder)
+		}
+	}
+	// The auditor reads every child: no match is held from them.
+	for _, it := range matchesOf(t, f, f.client("auditor"), liz) {
+		if _, ok := it["ref"]; ok {
+			t.Errorf("the auditor was given a reference: %s", it)
 		}
 	}
 	// A partner agency is told nothing of a child not shared with it.

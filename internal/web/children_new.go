@@ -20,10 +20,18 @@ const purposeChildSearch = "checking whether a child already has a record"
 // childSearchData is the search page.
 type childSearchData struct {
 	Searched bool
+	Expired  bool // a held match's reference ran out before the report
 	Matches  []vigil.ChildMatch
-	HeldBy   []string
+	Held     []heldOffer
 	NewHref  string
 	Today    time.Time
+}
+
+// heldOffer is a possible match held by another area: who holds it, and
+// where to report that child missing (empty when the match cannot be
+// reported through, being restricted).
+type heldOffer struct {
+	HeldBy, ReportHref string
 }
 
 // queryFrom reads a child search from the query string.
@@ -57,7 +65,7 @@ func (s *Server) reportSearchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d := childSearchData{Today: time.Now()}
+	d := childSearchData{Today: time.Now(), Expired: q.Get("expired") != ""}
 	page := &Page{Title: "Report a child missing", Data: &d, Form: q}
 	if q.Get("search") == "" {
 		s.render(w, r, http.StatusOK, "report-search", page)
@@ -85,7 +93,12 @@ func (s *Server) reportSearchPage(w http.ResponseWriter, r *http.Request) {
 		if m.Child != nil {
 			d.Matches = append(d.Matches, m)
 		} else if m.HeldBy != "" {
-			d.HeldBy = append(d.HeldBy, m.HeldBy)
+			o := heldOffer{HeldBy: m.HeldBy}
+			if m.Ref != "" {
+				o.ReportHref = "/missing/report/match/" + url.PathEscape(m.Ref) + "?" +
+					url.Values{"held_by": {m.HeldBy}, "name": {strings.TrimSpace(cq.GivenName + " " + cq.FamilyName)}}.Encode()
+			}
+			d.Held = append(d.Held, o)
 		}
 	}
 	next := url.Values{}

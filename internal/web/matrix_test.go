@@ -106,7 +106,7 @@ func newOpening(f *fixture, w *who) int64 {
 	svc := sqlstore.NewChildService(f.db)
 	for id := int64(1); id <= int64(f.org.ChildCount); id++ {
 		if _, err := svc.Child(ctx, id); vigil.ErrorCode(err) == vigil.EFORBIDDEN {
-			bg, err := svc.OpenWithReason(ctx, id, "matrix test: a reason long enough")
+			bg, err := svc.OpenWithReason(ctx, id, "investigation", "matrix test: a reason long enough to judge")
 			if err == nil {
 				return bg.ID
 			}
@@ -145,7 +145,7 @@ var matrix = map[string]row{
 	"GET /children":              {req: get("/children"), allowed: readChild, ok: 200, anon: 303},
 	"GET /children/{id}":         {req: get("/children/{id}"), allowed: readChild, ok: 200, scoped: true, anon: 303},
 	"GET /children/{id}/history": {req: get("/children/{id}/history"), allowed: readChild, ok: 200, scoped: true, anon: 303},
-	"POST /children/{id}/open-with-reason": {req: form("/children/{id}/open-with-reason", "reason=Called+to+the+child+at+night"),
+	"POST /children/{id}/open-with-reason": {req: form("/children/{id}/open-with-reason", "purpose=incident&reason=Called+to+the+child+at+a+bus+station+at+night"),
 		allowed: glass, ok: 303, glass: 1, anon: 303},
 	"GET /children/{id}/share":  {req: get("/children/{id}/share"), allowed: sharers, ok: 200, scoped: true, anon: 303},
 	"POST /children/{id}/share": {req: form("/children/{id}/share", "agency_id=3&parts=identity&purpose=Strategy+discussion&lawful_basis="+strings.ReplaceAll(vigil.LawfulBases[2], " ", "+")), allowed: sharers, ok: 303, scoped: true, anon: 303},
@@ -186,7 +186,7 @@ var matrix = map[string]row{
 	"GET /api/v1/children":              {req: get("/api/v1/children"), allowed: readChild, ok: 200, anon: 401},
 	"GET /api/v1/children/{id}":         {req: get("/api/v1/children/{id}"), allowed: readChild, ok: 200, scoped: true, anon: 401},
 	"GET /api/v1/children/{id}/history": {req: get("/api/v1/children/{id}/history"), allowed: readChild, ok: 200, scoped: true, anon: 401},
-	"POST /api/v1/children/{id}/break-glass": {req: jsonCall("POST", "/api/v1/children/{id}/break-glass", `{"reason":"Called to the child at night"}`),
+	"POST /api/v1/children/{id}/break-glass": {req: jsonCall("POST", "/api/v1/children/{id}/break-glass", `{"purpose":"incident","reason":"Called to the child at a bus station at night"}`),
 		allowed: glass, ok: 201, glass: 2, anon: 401},
 	"GET /api/v1/children/{id}/shares": {req: get("/api/v1/children/{id}/shares"), allowed: readChild, ok: 200, scoped: true, anon: 401},
 	"POST /api/v1/children/{id}/shares": {req: jsonCall("POST", "/api/v1/children/{id}/shares",

@@ -28,6 +28,8 @@ func (s *Server) missingRoutes() {
 		s.handle("POST /missing/episodes/{id}/"+st.Path, s.stepSubmit(st))
 	}
 	s.handle("GET /missing/report", s.reportSearchPage)
+	s.handle("GET /missing/report/match/{ref}", s.reportMissingPage)
+	s.handle("POST /missing/report/match/{ref}", s.reportMissing)
 	s.handle("GET /children/new", s.newChildPage)
 	s.handle("POST /children/new", s.newChild)
 	s.handle("GET /children/{id}/report-missing", s.reportMissingPage)
@@ -851,32 +853,65 @@ func (s *Server) stepSubmit(st episodeStep) http.HandlerFunc {
 	}
 }
 
-// reportData is the missing report form.
+// reportData is the missing report form: about a child the reporter may
+// read (Child), or about a possible match held by another area (Held).
 type reportData struct {
-	Child   *vigil.ChildRecord
-	Levels  []vigil.RiskLevel
-	Factors []vigil.RiskFactor
-	LPAs    []vigil.LPA
-	Open    []vigil.Episode
+	Child    *vigil.ChildRecord
+	Held     *heldMatch
+	Action   string // where the form posts
+	BackHref string
+	Levels   []vigil.RiskLevel
+	Factors  []vigil.RiskFactor
+	LPAs     []vigil.LPA
+	Open     []vigil.Episode
+}
+
+// heldMatch is a possible match the search before create found that the
+// reporter may not read: its reference, and (for the page only, from the
+// search) who holds it and the name searched for.
+type heldMatch struct {
+	Ref, HeldBy, Name string
+}
+
+// title is the report form's page title.
+func (d *reportData) title() string {
+	if d.Child != nil {
+		return "Report " + d.Child.FullName() + " missing"
+	}
+	return "Report a child missing"
 }
 
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) (*reportData, bool) {
-	if p := vigil.PrincipalFrom(r.Context()); p != nil && !p.Has(vigil.ActionCreate, vigil.KindEpisode) {
+	switch p := vigil.PrincipalFrom(r.Context()); {
+	case p == nil:
+		s.pageError(w, r, vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue"))
+		return nil, false
+	case !p.Has(vigil.ActionCreate, vigil.KindEpisode):
 		s.pageError(w, r, vigil.Errorf(vigil.EFORBIDDEN, "You cannot report children missing"))
 		return nil, false
 	}
-	d, ok := s.loadChild(w, r, purposeEpisodeView)
-	if !ok {
-		return nil, false
-	}
-	rd := &reportData{Child: d.Child, Levels: slices.Clone(vigil.RiskLevels), Factors: vigil.RiskFactors}
+	rd := &reportData{Levels: slices.Clone(vigil.RiskLevels), Factors: vigil.RiskFactors}
 	slices.Reverse(rd.Levels)
+	if ref := r.PathValue("ref"); ref != "" {
+		q := r.URL.Query()
+		rd.Held = &heldMatch{Ref: ref, HeldBy: q.Get("held_by"), Name: q.Get("name")}
+		rd.Action = "/missing/report/match/" + url.PathEscape(ref) + "?" + url.Values{"held_by": {rd.Held.HeldBy}, "name": {rd.Held.Name}}.Encode()
+		rd.BackHref = "/missing/report"
+	} else {
+		d, ok := s.loadChild(w, r, purposeEpisodeView)
+		if !ok {
+			return nil, false
+		}
+		rd.Child = d.Child
+		rd.Action = fmt.Sprintf("/children/%d/report-missing", d.Child.ID)
+		rd.BackHref = fmt.Sprintf("/children/%d", d.Child.ID)
+		if page, err := s.svc.Missing.Episodes(vigil.WithPurpose(r.Context(), purposeEpisodeView),
+			vigil.EpisodeFilter{ChildID: d.Child.ID, Status: vigil.EpisodeOpen}); err == nil {
+			rd.Open = page.Items
+		}
+	}
 	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
 		rd.LPAs = org.LPAs
-	}
-	if page, err := s.svc.Missing.Episodes(vigil.WithPurpose(r.Context(), purposeEpisodeView),
-		vigil.EpisodeFilter{ChildID: d.Child.ID, Status: vigil.EpisodeOpen}); err == nil {
-		rd.Open = page.Items
 	}
 	return rd, true
 }
@@ -888,10 +923,12 @@ func (s *Server) reportMissingPage(w http.ResponseWriter, r *http.Request) {
 	}
 	form := url.Values{}
 	nowFields(form, "reported_at", time.Now())
-	if d.Child.LPAID != 0 {
+	if d.Child != nil && d.Child.LPAID != 0 {
 		form.Set("lpa_id", strconv.FormatInt(d.Child.LPAID, 10))
+	} else if p := vigil.PrincipalFrom(r.Context()); p.LPAID != 0 {
+		form.Set("lpa_id", strconv.FormatInt(p.LPAID, 10))
 	}
-	s.render(w, r, http.StatusOK, "report-missing", &Page{Title: "Report " + d.Child.FullName() + " missing", Data: d, Form: form})
+	s.render(w, r, http.StatusOK, "report-missing", &Page{Title: d.title(), Data: d, Form: form})
 }
 
 func (s *Server) reportMissing(w http.ResponseWriter, r *http.Request) {
@@ -904,11 +941,16 @@ func (s *Server) reportMissing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v vigil.Validation
-	rep := vigil.NewReport{ChildID: d.Child.ID, ReportedAt: formInstant(r, "reported_at", &v),
+	rep := vigil.NewReport{ReportedAt: formInstant(r, "reported_at", &v),
 		ReporterName: r.PostFormValue("reporter_name"), ReporterContact: r.PostFormValue("reporter_contact"),
 		ReporterRelation: r.PostFormValue("reporter_relation"), LastSeenAt: formInstant(r, "last_seen_at", &v),
 		LastSeenPlace: r.PostFormValue("last_seen_place"), Circumstances: r.PostFormValue("circumstances"),
 		DescriptionClothing: r.PostFormValue("description_clothing"), Grading: gradingFrom(r)}
+	if d.Child != nil {
+		rep.ChildID = d.Child.ID
+	} else {
+		rep.MatchRef = d.Held.Ref
+	}
 	rep.LPAID, _ = strconv.ParseInt(r.PostFormValue("lpa_id"), 10, 64)
 	err := v.Err()
 	var e *vigil.Episode
@@ -917,15 +959,21 @@ func (s *Server) reportMissing(w http.ResponseWriter, r *http.Request) {
 	} else if rerr := rep.Validate(time.Time{}, time.Now()); rerr != nil {
 		// Show every problem at once, not the dates first.
 		for _, f := range vigil.ErrorFields(rerr) {
-			if !v.Has(f.Field) {
+			if !v.Has(f.Field) && f.Field != "child_id" {
 				v.Add(f.Field, "%s", f.Message)
 			}
 		}
 		err = v.Err()
 	}
 	if err != nil {
-		if fields := vigil.ErrorFields(err); len(fields) > 0 {
-			s.render(w, r, http.StatusUnprocessableEntity, "report-missing", &Page{Title: "Report " + d.Child.FullName() + " missing",
+		fields := vigil.ErrorFields(err)
+		if slices.ContainsFunc(fields, func(f vigil.FieldError) bool { return f.Field == "match_ref" }) {
+			// The possible match has run out or been used: search again.
+			http.Redirect(w, r, "/missing/report?expired=1", http.StatusSeeOther)
+			return
+		}
+		if len(fields) > 0 {
+			s.render(w, r, http.StatusUnprocessableEntity, "report-missing", &Page{Title: d.title(),
 				Data: d, Errors: fields, Form: r.PostForm})
 			return
 		}

@@ -190,6 +190,7 @@ func (g apiGradingInput) grading() vigil.Grading {
 // apiReportInput is the body of a new missing report.
 type apiReportInput struct {
 	ChildID             int64           `json:"child_id"`
+	MatchRef            string          `json:"match_ref"`
 	ReportedAt          string          `json:"reported_at"`
 	ReporterName        string          `json:"reporter_name"`
 	ReporterContact     string          `json:"reporter_contact"`
@@ -218,7 +219,7 @@ func (s *Server) apiReportMissing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v vigil.Validation
-	rep := vigil.NewReport{ChildID: in.ChildID, ReportedAt: apiInstant(&v, "reported_at", in.ReportedAt),
+	rep := vigil.NewReport{ChildID: in.ChildID, MatchRef: in.MatchRef, ReportedAt: apiInstant(&v, "reported_at", in.ReportedAt),
 		ReporterName: in.ReporterName, ReporterContact: in.ReporterContact, ReporterRelation: in.ReporterRelation,
 		LastSeenAt: apiInstant(&v, "last_seen_at", in.LastSeenAt), LastSeenPlace: in.LastSeenPlace,
 		Circumstances: in.Circumstances, DescriptionClothing: in.DescriptionClothing, LPAID: in.LPAID,

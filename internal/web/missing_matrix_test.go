@@ -164,6 +164,15 @@ var missingPageMatrix = map[string]row{
 
 func init() {
 	matrix["GET /missing/report"] = row{req: get("/missing/report?search=1&given_name=Lucy&family_name=Smith"), allowed: reporters, ok: 200, anon: 303}
+	// A held match's reference is the searcher's own: here one that was
+	// never given, so an allowed reporter is sent back to search again.
+	matrix["GET /missing/report/match/{ref}"] = row{req: get("/missing/report/match/hm_never_given?held_by=Ashvale"), allowed: reporters,
+		ok: 200, anon: 303}
+	matrix["POST /missing/report/match/{ref}"] = row{req: func(f *fixture, w *who, child int64) call {
+		c := reportForm(f, w, child)
+		c.path = "/missing/report/match/hm_never_given"
+		return c
+	}, allowed: reporters, ok: 303, anon: 303}
 	matrix["GET /children/new"] = row{req: get("/children/new?given_name=Lucy"), allowed: childCreators, ok: 200, anon: 303}
 	matrix["POST /children/new"] = row{req: func(*fixture, *who, int64) call {
 		serial++

@@ -1,0 +1,93 @@
+package vigil
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBreakGlassIsForReading: an opening with a reason lets its holder
+// read, list and search the record as their role allows, and nothing
+// else, whatever else their role may do in scope.
+func TestBreakGlassIsForReading(t *testing.T) {
+	reading := map[Action]bool{ActionRead: true, ActionList: true, ActionSearch: true}
+	outside := RecordFacts{LPAIDs: []int64{9}, TeamIDs: []int64{90}, PersonIDs: []int64{900}}
+	opened := outside
+	opened.BrokenGlass = true
+	for _, role := range Roles {
+		if role == RolePartner {
+			continue
+		}
+		p := &Principal{User: User{ID: 7}, Roles: []Role{role}, Scope: ScopeLPA, LPAID: 1, TeamID: 10, PersonID: 100}
+		for _, perm := range RolePermissions[role] {
+			if perm.Kind != KindChild && perm.Kind != KindEpisode {
+				continue
+			}
+			d := Decide(p, perm.Action, perm.Kind, opened)
+			if d.Allowed != reading[perm.Action] {
+				t.Errorf("%s, %s %s under break-glass: allowed=%v", role, perm.Action, perm.Kind, d.Allowed)
+			}
+			if d.Allowed && !d.ByBreakGlass {
+				t.Errorf("%s, %s %s: allowed but not marked as by break-glass", role, perm.Action, perm.Kind)
+			}
+			if !d.Allowed && !strings.Contains(d.Reason, "break-glass") {
+				t.Errorf("%s, %s %s refused for %q: the reason should say break-glass opens for reading only", role,
+					perm.Action, perm.Kind, d.Reason)
+			}
+			// Without the opening, nothing at all.
+			if d := Decide(p, perm.Action, perm.Kind, outside); d.Allowed {
+				t.Errorf("%s, %s %s outside scope without an opening: allowed", role, perm.Action, perm.Kind)
+			}
+		}
+	}
+	// In scope, break-glass changes nothing: the role's own actions stand.
+	p := &Principal{User: User{ID: 7}, Roles: []Role{RoleMissingCoordinator}, Scope: ScopeLPA, LPAID: 9}
+	if d := Decide(p, ActionShare, KindChild, opened); !d.Allowed || d.ByBreakGlass {
+		t.Errorf("sharing a record in scope that is also opened with a reason: %+v", d)
+	}
+}
+
+// TestValidateBreakGlass: a reason must say something, and a purpose
+// must be chosen from the list.
+func TestValidateBreakGlass(t *testing.T) {
+	real := "Child found at Kingsmoor bus station at 02:00, need the care history"
+	purpose := BreakGlassPurposes[0].Code
+	for _, c := range []struct {
+		name, purpose, reason string
+		field                 string // "" when accepted
+	}{
+		{"a real reason", purpose, real, ""},
+		{"one letter repeated", purpose, "aaaaaaaaaa", "reason"},
+		{"one letter repeated, long", purpose, strings.Repeat("a", 40), "reason"},
+		{"one word four times", purpose, "asdf asdf asdf asdf", "reason"},
+		{"four distinct short words", purpose, "to be or it is an ox at me go", "reason"},
+		{"too short", purpose, "need it now", "reason"},
+		{"letters repeated four times", purpose, "Looking into the missing report, urgent!!!! now", "reason"},
+		{"three repeats are fine", purpose, "Checking the address of the boy missing from Hill Street", ""},
+		{"digits do not make words", purpose, "123 456 789 000 111 222 333", "reason"},
+		{"exactly twenty characters, four words", purpose, "Call about lost girl", ""},
+		{"nineteen characters", purpose, "Call about lost gir", "reason"},
+		{"too long", purpose, strings.Repeat("word ", 201), "reason"},
+		{"no purpose", "", real, "purpose"},
+		{"an unknown purpose", "curiosity", real, "purpose"},
+		{"accented words count", purpose, "Enquête sur Zoë, élève disparue hier", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := ValidateBreakGlass(c.purpose, c.reason)
+			fields := ErrorFields(err)
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if len(fields) != 1 || fields[0].Field != c.field {
+				t.Fatalf("want one error on %s, got %v", c.field, err)
+			}
+		})
+	}
+	for _, p := range BreakGlassPurposes {
+		if BreakGlassPurposeLabel(p.Code) != p.Label || p.Label == "" {
+			t.Errorf("purpose %q has label %q", p.Code, BreakGlassPurposeLabel(p.Code))
+		}
+	}
+}
