@@ -331,7 +331,9 @@ func Decide(p *Principal, action Action, kind RecordKind, f RecordFacts) Decisio
 
 // RestrictedFrom reports whether a whole-record restriction holds the
 // record back from the principal, whatever their scope.
-func RestrictedFrom(p *Principal, f RecordFacts) bool { return f.Restricted && !restrictionAllows(p, f) }
+func RestrictedFrom(p *Principal, f RecordFacts) bool {
+	return f.Restricted && !restrictionAllows(p, f)
+}
 
 func restrictionAllows(p *Principal, f RecordFacts) bool {
 	if slices.Contains(f.AllowedUsers, p.User.ID) {
