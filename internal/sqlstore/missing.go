@@ -163,7 +163,12 @@ func (tx *Tx) decideEpisode(ctx context.Context, action vigil.Action, id int64) 
 	if !d.Allowed {
 		return nil, tx.refuse(action, vigil.KindEpisode, []int64{id}, d, "Missing episode")
 	}
-	return tx.episode(ctx, id)
+	e, err := tx.episode(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e.ByBreakGlass = d.ByBreakGlass
+	return e, nil
 }
 
 // stale refuses a change based on an old version of an episode.

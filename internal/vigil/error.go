@@ -34,6 +34,9 @@ type Error struct {
 	Err error
 	// BreakGlass says a refused read may be retried by giving a reason.
 	BreakGlass bool
+	// Restricted says a restriction refused it: those who may restrict the
+	// record can still see the restriction, and lift it.
+	Restricted bool
 }
 
 // Error implements the error interface.

@@ -163,6 +163,10 @@ type Episode struct {
 	// The child as lists show them.
 	ChildName string    `json:"child_name,omitempty"`
 	ChildDOB  time.Time `json:"child_date_of_birth,omitzero"`
+	// ByBreakGlass says the reader sees the episode only through a
+	// break-glass opening of the child (on reading one episode): for
+	// reading, not for its steps.
+	ByBreakGlass bool `json:"by_break_glass,omitempty"`
 	// Notes is the timeline of enquiries and actions (on reading one
 	// episode).
 	Notes []EpisodeNote `json:"notes,omitempty"`

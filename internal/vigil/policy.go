@@ -289,6 +289,8 @@ type Decision struct {
 	ByBreakGlass bool
 	// CanBreakGlass says a refused principal may open it with a reason.
 	CanBreakGlass bool
+	// Restricted says a whole-record restriction holds the principal back.
+	Restricted bool
 	// ReadOnlyOpening says the principal holds a break-glass opening of
 	// the record, which lets them read it but not take this action.
 	ReadOnlyOpening bool
@@ -314,7 +316,7 @@ func Decide(p *Principal, action Action, kind RecordKind, f RecordFacts) Decisio
 		return Decision{Reason: "no role grants " + string(action) + " " + string(kind)}
 	}
 	if f.Restricted && !restrictionAllows(p, f) {
-		return Decision{Reason: "restricted to named people or roles"}
+		return Decision{Reason: "restricted to named people or roles", Restricted: true}
 	}
 	if inScope(p, f) {
 		return Decision{Allowed: true}
@@ -422,6 +424,10 @@ func Refuse(p *Principal, d Decision, what string) error {
 	if d.ReadOnlyOpening {
 		return &Error{Code: EFORBIDDEN, Message: "You opened this " + strings.ToLower(what) + " with a reason, which lets you read it only. " +
 			"Ask the team that holds it to make this change", Err: denial{reason: d.Reason}}
+	}
+	if d.Restricted {
+		return &Error{Code: EFORBIDDEN, Message: "This " + strings.ToLower(what) + " is restricted to named people and roles",
+			Err: denial{reason: d.Reason}, Restricted: true}
 	}
 	msg := "This " + strings.ToLower(what) + " is outside your area of work"
 	if d.CanBreakGlass {

@@ -65,6 +65,11 @@ func (s *Server) loadChild(w http.ResponseWriter, r *http.Request, purpose strin
 	c, err := s.svc.Children.Child(ctx, id)
 	if err != nil {
 		var ve *vigil.Error
+		if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.Restricted &&
+			vigil.PrincipalFrom(r.Context()).Has(vigil.ActionRestrict, vigil.KindChild) {
+			s.render(w, r, http.StatusForbidden, "child-restricted", &Page{Title: "This record is restricted", Data: id})
+			return nil, false
+		}
 		if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.BreakGlass {
 			s.render(w, r, http.StatusForbidden, "child-outside", &Page{Title: "This record is outside your area of work",
 				Data: outsideData{ID: id, Purposes: vigil.BreakGlassPurposes}})

@@ -215,5 +215,5 @@ var childHistory = historyView{
 		{"restricted", "Restricted", nil, ""},
 	},
 	Actions: map[string]string{"share": "Shared with a partner agency", "share_revoked": "Sharing stopped",
-		"restrict": "Restricted"},
+		"restrict": "Restricted", "restriction_lifted": "Restriction lifted"},
 }

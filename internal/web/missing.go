@@ -403,7 +403,7 @@ func (s *Server) episodePage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Times = episodeTimes(e, t, now)
 	for _, st := range episodeSteps {
-		if st.Allowed(p, e) {
+		if st.Allowed(p, e) && !e.ByBreakGlass {
 			d.Steps = append(d.Steps, st)
 		}
 	}

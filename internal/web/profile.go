@@ -52,8 +52,8 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &profileData{Child: cd.Child, Profile: p, Stale: !p.Profile.Empty() && p.Profile.Stale(time.Now()),
-		CanEdit: vigil.PrincipalFrom(r.Context()).Has(vigil.ActionProfile, vigil.KindChild),
-		CanLink: vigil.PrincipalFrom(r.Context()).Has(vigil.ActionLink, vigil.KindChild)}
+		CanEdit: vigil.PrincipalFrom(r.Context()).Has(vigil.ActionProfile, vigil.KindChild) && !cd.Child.ByBreakGlass,
+		CanLink: vigil.PrincipalFrom(r.Context()).Has(vigil.ActionLink, vigil.KindChild) && !cd.Child.ByBreakGlass}
 	for _, l := range p.Links {
 		if l.EndedAt == nil {
 			d.Current = append(d.Current, l)

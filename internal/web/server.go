@@ -232,6 +232,7 @@ func (s *Server) routesSetup() {
 	s.missingAPIRoutes()
 	s.profileRoutes()
 	s.profileAPIRoutes()
+	s.restrictionRoutes()
 
 	s.handle("/", s.notFound)
 }
