@@ -111,6 +111,13 @@ func childReachSQL(p *vigil.Principal, now time.Time, arg func(any) string) stri
 	return scope
 }
 
+// partOpenSQL is the SQL test that no restriction of one part of a child
+// aliased c holds the principal back.
+func partOpenSQL(p *vigil.Principal, part string, arg func(any) string) string {
+	return `NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
+		AND r.part = ` + arg(part) + " AND r.lifted_at IS NULL AND NOT " + restrictionOpen(p, arg) + ")"
+}
+
 func childNotRestrictedSQL(p *vigil.Principal, arg func(any) string) string {
 	return `NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
 		AND r.part = '' AND r.lifted_at IS NULL AND NOT ` + restrictionOpen(p, arg) + ")"
@@ -353,9 +360,11 @@ func (s *ChildService) Children(ctx context.Context, f vigil.ChildFilter) (vigil
 			where = append(where, "c.lpa_id = "+arg(f.LPAID))
 		}
 		if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
+			// Other names belong to the identity part: they count only
+			// where it is not restricted from the reader.
 			like := arg(likePrefix(q))
 			where = append(where, "(lower(c.given_name) LIKE "+like+" ESCAPE '\\' OR lower(c.family_name) LIKE "+like+
-				" ESCAPE '\\' OR lower(c.other_names) LIKE "+like+" ESCAPE '\\')")
+				" ESCAPE '\\' OR (lower(c.other_names) LIKE "+like+" ESCAPE '\\' AND "+partOpenSQL(tx.who, vigil.PartIdentity, arg)+"))")
 		}
 		if f.Cursor != "" {
 			var fam, giv string

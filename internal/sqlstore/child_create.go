@@ -120,19 +120,31 @@ func (tx *Tx) possibleMatches(ctx context.Context, q vigil.ChildQuery) ([]scored
 	if err != nil {
 		return nil, err
 	}
-	var out []scoredChild
+	var recs []vigil.ChildRecord
 	for rows.Next() {
 		c, err := scanChild(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if score, _ := vigil.MatchChild(q, *c); score >= vigil.PossibleMatch {
-			out = append(out, scoredChild{child: *c, score: score})
-		}
+		recs = append(recs, vigil.ChildRecord{Child: *c})
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err
+	}
+	// Score each candidate on what the searcher may see of it: other names
+	// in an identity part restricted from them do not count, or a search
+	// could spell out a hidden alias letter by letter.
+	if tx.who != nil {
+		if err := tx.mask(ctx, recs); err != nil {
+			return nil, err
+		}
+	}
+	var out []scoredChild
+	for _, r := range recs {
+		if score, _ := vigil.MatchChild(q, r.Child); score >= vigil.PossibleMatch {
+			out = append(out, scoredChild{child: r.Child, score: score})
+		}
 	}
 	slices.SortFunc(out, func(a, b scoredChild) int {
 		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.child.ID, b.child.ID))
