@@ -680,8 +680,41 @@ func (s *ChildService) ChildHistory(ctx context.Context, id int64) ([]vigil.Chan
 			}
 			out = kept
 		}
+		if tx.who.Scope == vigil.ScopeAgency {
+			if out, err = tx.agencyHistory(ctx, out); err != nil {
+				return err
+			}
+		}
 		tx.log(vigil.ActionRead, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "history")
 		return nil
 	})
 	return out, err
+}
+
+// agencyHistory keeps of a child's history what a partner agency may see:
+// no restriction events (that something is restricted, by whom and when,
+// is police business), and of the shares only those to their own agency.
+func (tx *Tx) agencyHistory(ctx context.Context, changes []vigil.Change) ([]vigil.Change, error) {
+	var agency string
+	if err := tx.QueryRowContext(ctx, "SELECT name FROM agencies WHERE id = $1", tx.who.AgencyID).Scan(&agency); err != nil {
+		return nil, err
+	}
+	ours := func(v *string) bool { return v != nil && (*v == agency || strings.HasPrefix(*v, agency+": ")) }
+	kept := changes[:0]
+	for _, ch := range changes {
+		switch ch.Action {
+		case "restrict", "restriction_lifted":
+			continue
+		case "share", "share_revoked":
+			// Shares made at one instant are one change: keep our field.
+			ch.Fields = slices.DeleteFunc(slices.Clone(ch.Fields), func(f vigil.FieldChange) bool {
+				return f.Field == "shared_with" && !ours(f.After) && !ours(f.Before)
+			})
+			if len(ch.Fields) == 0 {
+				continue
+			}
+		}
+		kept = append(kept, ch)
+	}
+	return kept, nil
 }

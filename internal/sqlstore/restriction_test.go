@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/vigilcp/vigil/internal/demo"
@@ -74,6 +75,61 @@ func TestRestrictionsCanBeLifted(t *testing.T) {
 		}
 		if !logged(t, db, vigil.KindChild, child, vigil.ActionRestrict, vigil.OutcomeDenied) {
 			t.Error("the refused lift is not in the access log")
+		}
+	})
+}
+
+// TestPartnerHistoryShowsOnlyTheirShares: two partner agencies each see,
+// in a child's history, the shares to their own agency and no restriction
+// events; a police user sees all of it.
+func TestPartnerHistoryShowsOnlyTheirShares(t *testing.T) {
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, _ *demo.Org) {
+		svc := sqlstore.NewChildService(db)
+		mash := vigiltest.As(t, db, "mash.officer")
+		child := childrenIn(t, db, "missing.ashvale", 1, 1)[0]
+		for _, agency := range []int64{1, 3, 4} {
+			if _, err := svc.Share(mash, vigil.Share{AgencyID: agency, RecordID: child, Parts: []string{vigil.PartIdentity},
+				Purpose: "Strategy discussion", LawfulBasis: vigil.LawfulBases[2]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := svc.Restrict(mash, vigil.Restriction{RecordID: child, Part: vigil.PartAddress, Reason: "Placed in a refuge",
+			AllowedRoles: []vigil.Role{vigil.RoleMASHPractitioner}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.LiftRestriction(mash, child, res.ID, "Moved on from the refuge"); err != nil {
+			t.Fatal(err)
+		}
+		summary := func(user string) []string {
+			hist, err := svc.ChildHistory(vigiltest.As(t, db, user), child)
+			if err != nil {
+				t.Fatalf("%s: %v", user, err)
+			}
+			var out []string
+			for _, ch := range hist {
+				for _, f := range ch.Fields {
+					if f.Field == "shared_with" || f.Field == "restricted" {
+						out = append(out, ch.Action+" "+str(f.After)+str(f.Before))
+					}
+				}
+			}
+			return out
+		}
+		sw, nurse, police := summary("social.worker"), summary("health.nurse"), summary("mash.officer")
+		if len(police) != 5 {
+			t.Errorf("the MASH officer sees %d share and restriction events, want 5: %q", len(police), police)
+		}
+		for name, got := range map[string][]string{"social worker": sw, "health nurse": nurse} {
+			if len(got) != 1 || !strings.HasPrefix(got[0], "share ") {
+				t.Errorf("the %s sees %q, want only the share to their own agency", name, got)
+			}
+		}
+		if len(sw) == 1 && !strings.Contains(sw[0], "Ashvale Council Children's Services") {
+			t.Errorf("the social worker sees another agency's share: %q", sw)
+		}
+		if len(nurse) == 1 && !strings.Contains(nurse[0], "Kingsmoor NHS") {
+			t.Errorf("the health nurse sees another agency's share: %q", nurse)
 		}
 	})
 }
