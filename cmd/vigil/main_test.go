@@ -22,7 +22,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/vigilcp/vigil/internal/password"
 	"github.com/vigilcp/vigil/internal/sqlstore"
+	"github.com/vigilcp/vigil/internal/vigil"
 	"github.com/vigilcp/vigil/internal/vigiltest"
 )
 
@@ -435,6 +437,105 @@ func TestTokenCommands(t *testing.T) {
 	}
 	if _, out, _ := runVigil(t, "", envs, "token", "list"); !strings.Contains(out, "revoked") {
 		t.Errorf("after revoking: %q", out)
+	}
+}
+
+// TestReadOnlyTokens: token create --read-only makes a token that reads,
+// lists and searches, and is refused anything else (403, logged) where a
+// full token of the same user is not; --expires never is refused, and no
+// token lasts longer than 365 days.
+func TestReadOnlyTokens(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "vigil.db")
+	envs := map[string]string{"VIGIL_DB": "sqlite:" + file}
+	if code, _, errOut := runVigil(t, "", envs, "demo"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, expires := range []string{"never", "366d", "8761h", "0d", "-5d"} {
+		code, out, errOut := runVigil(t, "", envs, "token", "create", "--user", "admin", "--expires", expires)
+		if code != 2 || !strings.Contains(errOut, "365 days") || strings.Contains(out, "vgl_") {
+			t.Errorf("--expires %s: exit %d, %q %q; want a usage error naming the 365-day limit", expires, code, out, errOut)
+		}
+	}
+	tokenOf := func(days int, args ...string) string {
+		t.Helper()
+		code, out, errOut := runVigil(t, "", envs, append([]string{"token", "create", "--user", "admin"}, args...)...)
+		m := regexp.MustCompile(`\(expires (\d{4}-\d\d-\d\d) [^)]*\)[^\n]*\n(vgl_[A-Za-z0-9_-]{43})\n$`).FindStringSubmatch(out)
+		if code != 0 || m == nil {
+			t.Fatalf("token create %v: %d %q %q", args, code, out, errOut)
+		}
+		exp, _ := time.Parse("2006-01-02", m[1])
+		if d := time.Until(exp); d < time.Duration(days-2)*24*time.Hour || d > time.Duration(days+1)*24*time.Hour {
+			t.Errorf("token create %v expires %s, want %d days from now", args, m[1], days)
+		}
+		return m[2]
+	}
+	readOnly := tokenOf(365, "--read-only", "--expires", "365d", "--name", "dashboard")
+	full := tokenOf(90, "--name", "provisioning") // the default expiry
+	code, out, _ := runVigil(t, "", envs, "token", "list")
+	if code != 0 || !regexp.MustCompile(`1\s+admin\s+dashboard\s+.*\s+read-only\s+active`).MatchString(out) ||
+		!regexp.MustCompile(`2\s+admin\s+provisioning\s+.*\s+full\s+active`).MatchString(out) {
+		t.Errorf("token list: %q", out)
+	}
+
+	_, addr, _ := startServe(t, envs["VIGIL_DB"])
+	call := func(token, method, path, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/api/v1/me", "/api/v1/children", "/api/v1/users", "/api/v1/people?q=smith", "/api/v1/access-log"} {
+		if got := call(readOnly, "GET", path, ""); got != 200 {
+			t.Errorf("read-only GET %s: %d, want 200", path, got)
+		}
+	}
+	team := `{"name":"Rogue team","code":"ROGUE","kind":"response"}`
+	if got := call(readOnly, "POST", "/api/v1/teams", team); got != 403 {
+		t.Errorf("read-only POST /api/v1/teams: %d, want 403", got)
+	}
+	if got := call(readOnly, "PUT", "/api/v1/users/2/access", `{"roles":["auditor"],"scope":"force","version":1}`); got != 403 {
+		t.Errorf("read-only PUT /api/v1/users/2/access: %d, want 403", got)
+	}
+	if got := call(full, "POST", "/api/v1/teams", team); got != 201 {
+		t.Errorf("full POST /api/v1/teams: %d, want 201", got)
+	}
+
+	// The refusals are in the access log, as the token's user.
+	db, err := sqlstore.Open(context.Background(), envs["VIGIL_DB"], sqlstore.Options{Hasher: password.Hasher{Params: password.Cheap}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sys, err := db.SystemPrincipal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := sqlstore.NewAccessLogService(db).AccessLog(vigil.WithPrincipal(context.Background(), sys),
+		vigil.AccessLogFilter{Action: vigil.ActionCreate, PageRequest: vigil.PageRequest{Limit: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var denied, ok int
+	for _, e := range page.Items {
+		switch {
+		case e.Username != "admin" || e.Via != "token":
+		case e.RecordKind == vigil.KindOrganisation && e.Outcome == vigil.OutcomeDenied:
+			denied++
+		case e.RecordKind == vigil.KindTeam && e.Outcome == vigil.OutcomeOK:
+			ok++
+		}
+	}
+	if denied != 1 || ok != 1 {
+		t.Errorf("access log of the team creations: %d refused and %d done, want 1 and 1: %+v", denied, ok, page.Items)
 	}
 }
 

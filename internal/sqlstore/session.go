@@ -566,12 +566,13 @@ func (s *SessionService) AuthenticateToken(ctx context.Context, token string) (*
 	}
 	var u userRow
 	var id int64
+	var readOnly bool
 	var expires, revoked, used *time.Time
 	err := s.db.readTx(ctx, func(tx *Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, userSelect+", k.id, k.expires_at, k.revoked_at, k.last_used_at"+userFrom+
+		u, err = scanUser(tx.QueryRowContext(ctx, userSelect+", k.id, k.expires_at, k.read_only, k.revoked_at, k.last_used_at"+userFrom+
 			" JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1", hashToken(token)),
-			&id, scanNullInstant{&expires}, scanNullInstant{&revoked}, scanNullInstant{&used})
+			&id, scanNullInstant{&expires}, &readOnly, scanNullInstant{&revoked}, scanNullInstant{&used})
 		if errors.Is(err, sql.ErrNoRows) {
 			return bad
 		}
@@ -595,7 +596,9 @@ func (s *SessionService) AuthenticateToken(ctx context.Context, token string) (*
 			return nil, err
 		}
 	}
-	return principalOf(u, "token"), nil
+	p := principalOf(u, "token")
+	p.ReadOnly = readOnly
+	return p, nil
 }
 
 // SignOut implements vigil.SessionService.

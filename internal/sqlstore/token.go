@@ -22,13 +22,32 @@ var _ vigil.TokenService = (*TokenService)(nil)
 
 // CreateToken implements vigil.TokenService.
 func (s *TokenService) CreateToken(ctx context.Context, username, name string, expires *time.Time) (string, *vigil.APIToken, error) {
-	name = strings.TrimSpace(name)
+	nt := vigil.NewToken{Username: username, Name: name}
+	if expires != nil {
+		nt.Expires = *expires
+	} else {
+		nt.Expires = vigil.Millis(s.db.clock.Now()).Add(vigil.MaxTokenLifetime)
+	}
+	return s.IssueToken(ctx, nt)
+}
+
+// IssueToken implements vigil.TokenService.
+func (s *TokenService) IssueToken(ctx context.Context, nt vigil.NewToken) (string, *vigil.APIToken, error) {
+	name := strings.TrimSpace(nt.Name)
+	now := vigil.Millis(s.db.clock.Now())
+	expires := vigil.Millis(nt.Expires)
 	var v vigil.Validation
 	if name == "" || len(name) > 100 {
 		v.Add("name", "Name the token (1 to 100 characters), for example the system that will use it")
 	}
-	if expires != nil && !expires.After(s.db.clock.Now()) {
+	switch {
+	case nt.Expires.IsZero():
+		v.Add("expires", "Give the token an expiry: a token lasts at most 365 days")
+	case !expires.After(now):
 		v.Add("expires", "The expiry must be in the future")
+	case expires.After(now.Add(vigil.MaxTokenLifetime)):
+		v.Add("expires", "A token lasts at most 365 days: choose an expiry no later than %s",
+			now.Add(vigil.MaxTokenLifetime).Format("2 January 2006 15:04 UTC"))
 	}
 	if err := v.Err(); err != nil {
 		return "", nil, err
@@ -42,25 +61,26 @@ func (s *TokenService) CreateToken(ctx context.Context, username, name string, e
 		if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindUser); err != nil {
 			return err
 		}
-		u, err := tx.userWhere(ctx, "u.username = $1", username)
+		u, err := tx.userWhere(ctx, "u.username = $1", nt.Username)
 		if err != nil {
-			return vigil.Errorf(vigil.ENOTFOUND, "There is no user called %q", username)
+			return vigil.Errorf(vigil.ENOTFOUND, "There is no user called %q", nt.Username)
 		}
 		if u.Username == "system" || u.Disabled() {
 			return vigil.Errorf(vigil.EINVALID, "Tokens can only be issued to active, named users")
 		}
-		var exp any
-		if expires != nil {
-			exp = instant(*expires)
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at, created_by, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.ID, name, hashToken(token), instant(tx.now),
-			nullIfZero(tx.UserID()), exp).Scan(&out.ID)
+		err = tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at, created_by, expires_at, read_only)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, u.ID, name, hashToken(token), instant(tx.now),
+			nullIfZero(tx.UserID()), instant(expires), nt.ReadOnly).Scan(&out.ID)
 		if err != nil {
 			return err
 		}
-		out = vigil.APIToken{ID: out.ID, UserID: u.ID, Username: u.Username, Name: name, CreatedAt: tx.now, ExpiresAt: expires}
-		tx.log(vigil.ActionCreate, vigil.KindUser, []int64{u.ID}, vigil.OutcomeOK, "API token "+itoa(int(out.ID))+" issued")
+		out = vigil.APIToken{ID: out.ID, UserID: u.ID, Username: u.Username, Name: name, CreatedAt: tx.now, ExpiresAt: &expires,
+			ReadOnly: nt.ReadOnly}
+		what := "API token " + itoa(int(out.ID)) + " issued"
+		if nt.ReadOnly {
+			what += " (read-only)"
+		}
+		tx.log(vigil.ActionCreate, vigil.KindUser, []int64{u.ID}, vigil.OutcomeOK, what)
 		return nil
 	})
 	if err != nil {
@@ -76,7 +96,7 @@ func (s *TokenService) Tokens(ctx context.Context, username string) ([]vigil.API
 		if err := tx.require(ctx, vigil.ActionRead, vigil.KindUser); err != nil {
 			return err
 		}
-		q := `SELECT k.id, k.user_id, u.username, k.name, k.created_at, k.expires_at, k.revoked_at, k.last_used_at
+		q := `SELECT k.id, k.user_id, u.username, k.name, k.created_at, k.expires_at, k.read_only, k.revoked_at, k.last_used_at
 			FROM api_tokens k JOIN users u ON u.id = k.user_id`
 		var args []any
 		if username != "" {
@@ -91,7 +111,7 @@ func (s *TokenService) Tokens(ctx context.Context, username string) ([]vigil.API
 		for rows.Next() {
 			var t vigil.APIToken
 			if err := rows.Scan(&t.ID, &t.UserID, &t.Username, &t.Name, scanInstant{&t.CreatedAt}, scanNullInstant{&t.ExpiresAt},
-				scanNullInstant{&t.RevokedAt}, scanNullInstant{&t.LastUsedAt}); err != nil {
+				&t.ReadOnly, scanNullInstant{&t.RevokedAt}, scanNullInstant{&t.LastUsedAt}); err != nil {
 				rows.Close()
 				return err
 			}

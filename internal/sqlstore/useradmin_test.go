@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vigilcp/vigil/internal/demo"
@@ -39,6 +41,61 @@ func TestCreateUserReportsEveryProblem(t *testing.T) {
 		page, _ := svc.Users(ctx, vigil.PageRequest{Limit: vigil.MaxPageSize})
 		if len(page.Items) != len(org.Users) {
 			t.Errorf("refused creates made accounts: %d, want %d", len(page.Items), len(org.Users))
+		}
+	})
+}
+
+// TestPartnerRoleStandsAlone: a partner-agency practitioner's account holds
+// the partner role and no police role; an account is neither created nor
+// changed to hold both, and nothing is written when it is refused.
+func TestPartnerRoleStandsAlone(t *testing.T) {
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
+		sys := vigiltest.AsSystem(t, db)
+		svc := sqlstore.NewUserService(db)
+		refusedOnRoles := func(what string, err error) {
+			t.Helper()
+			fields := vigil.ErrorFields(err)
+			if vigil.ErrorCode(err) != vigil.EINVALID || len(fields) != 1 || fields[0].Field != "roles" ||
+				!strings.Contains(fields[0].Message, "cannot be combined with police roles") {
+				t.Errorf("%s: %v; want one field error on roles saying the partner role cannot be combined with police roles", what, err)
+			}
+		}
+		for _, roles := range [][]vigil.Role{{vigil.RolePartner, vigil.RoleCallHandler}, {vigil.RoleAdministrator, vigil.RolePartner},
+			{vigil.RolePartner, vigil.RoleAuditor}} {
+			_, err := svc.CreateUser(sys, vigil.NewUser{Username: "mixed.worker", Roles: roles, Scope: vigil.ScopeAgency})
+			refusedOnRoles("create with "+string(roles[0])+" and "+string(roles[1]), err)
+		}
+		worker, err := svc.UserByUsername(sys, "social.worker")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.SetAccess(sys, worker.ID, vigil.Access{Roles: []vigil.Role{vigil.RolePartner, vigil.RoleMASHPractitioner},
+			Scope: vigil.ScopeAgency, Version: worker.Version})
+		refusedOnRoles("change a partner to hold a police role too", err)
+		officer, err := svc.UserByUsername(sys, "response.officer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.SetAccess(sys, officer.ID, vigil.Access{Roles: []vigil.Role{vigil.RoleResponseOfficer, vigil.RolePartner},
+			Scope: vigil.ScopeAgency, Version: officer.Version})
+		refusedOnRoles("change an officer to hold the partner role too", err)
+		for _, u := range []*vigil.User{worker, officer} {
+			after, err := svc.User(sys, u.ID)
+			if err != nil || after.Version != u.Version || !slices.Equal(after.Roles, u.Roles) {
+				t.Errorf("a refused change changed %s: %+v %v", u.Username, after, err)
+			}
+		}
+		if _, err := svc.UserByUsername(sys, "mixed.worker"); vigil.ErrorCode(err) != vigil.ENOTFOUND {
+			t.Errorf("a refused account was created: %v", err)
+		}
+		// Partners alone, and police roles together, are still fine.
+		if _, err := svc.CreateUser(sys, vigil.NewUser{Username: "new.partner", Roles: []vigil.Role{vigil.RolePartner},
+			Scope: vigil.ScopeAgency}); err != nil {
+			t.Errorf("a partner account: %v", err)
+		}
+		if _, err := svc.CreateUser(sys, vigil.NewUser{Username: "new.officer", Roles: []vigil.Role{vigil.RoleCallHandler,
+			vigil.RoleAuditor}, Scope: vigil.ScopeForce}); err != nil {
+			t.Errorf("an account with two police roles: %v", err)
 		}
 	})
 }

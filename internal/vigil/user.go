@@ -181,20 +181,40 @@ type SessionService interface {
 
 // APIToken is a token an integration uses to call the API as a user.
 type APIToken struct {
-	ID         int64      `json:"id"`
-	UserID     int64      `json:"user_id"`
-	Username   string     `json:"username"`
-	Name       string     `json:"name"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	ID        int64      `json:"id"`
+	UserID    int64      `json:"user_id"`
+	Username  string     `json:"username"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// ReadOnly says the token only reads, lists and searches.
+	ReadOnly   bool       `json:"read_only"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
+// MaxTokenLifetime is the longest an API token lasts: every token expires.
+const MaxTokenLifetime = 365 * 24 * time.Hour
+
+// NewToken is an API token to issue.
+type NewToken struct {
+	// Username is the account the token acts as; Name says what for.
+	Username, Name string
+	// Expires is when the token stops working: in the future, and no more
+	// than MaxTokenLifetime away.
+	Expires time.Time
+	// ReadOnly limits the token to reading, listing and searching what its
+	// user may; anything else is refused.
+	ReadOnly bool
+}
+
 // TokenService issues and revokes API tokens.
 type TokenService interface {
-	// CreateToken issues a token for a user and returns it once; only its
+	// IssueToken issues a token for a user and returns it once; only its
 	// hash is kept.
+	IssueToken(ctx context.Context, t NewToken) (string, *APIToken, error)
+	// CreateToken issues a token with every permission of its user: nil
+	// expires means the longest a token may last (MaxTokenLifetime).
 	CreateToken(ctx context.Context, username, name string, expires *time.Time) (string, *APIToken, error)
 	// Tokens lists tokens, newest first.
 	Tokens(ctx context.Context, username string) ([]APIToken, error)

@@ -46,7 +46,11 @@ func (s *Server) parseAccessFilter(r *http.Request) (vigil.AccessLogFilter, erro
 	f.Action = vigil.Action(q.Get("action"))
 	f.TeamID = queryID(r, "team_id", &v)
 	f.UserID = queryID(r, "user_id", &v)
-	if name := strings.TrimSpace(q.Get("user")); name != "" && f.UserID == 0 {
+	// Only someone who may search the access log has a username looked up:
+	// for anyone else the search itself is refused, and logged, below,
+	// without their learning whether the account exists.
+	if name := strings.TrimSpace(q.Get("user")); name != "" && f.UserID == 0 &&
+		vigil.Require(r.Context(), vigil.ActionSearch, vigil.KindAccessLog) == nil {
 		u, err := s.svc.Users.UserByUsername(r.Context(), name)
 		switch {
 		case err == nil:
