@@ -550,6 +550,19 @@ func (s *ChildService) Share(ctx context.Context, sh vigil.Share) (*vigil.Share,
 		if _, _, err := tx.decideChild(ctx, vigil.ActionShare, sh.RecordID); err != nil {
 			return err
 		}
+		// Nobody shares what is held back from them.
+		seen := []vigil.ChildRecord{{Child: vigil.Child{ID: sh.RecordID}}}
+		if err := tx.mask(ctx, seen); err != nil {
+			return err
+		}
+		for _, part := range sh.Parts {
+			if seen[0].IsWithheld(part) {
+				err := vigil.HiddenPartError(part)
+				tx.denied = append(tx.denied, tx.entry(vigil.ActionShare, vigil.KindChild, []int64{sh.RecordID}, vigil.OutcomeDenied,
+					vigil.DenialReason(err)))
+				return err
+			}
+		}
 		if err := tx.QueryRowContext(ctx, "SELECT name FROM agencies WHERE id = $1", sh.AgencyID).Scan(&sh.AgencyName); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				var v vigil.Validation

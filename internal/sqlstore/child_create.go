@@ -369,10 +369,10 @@ func (s *ChildService) CreateChild(ctx context.Context, n vigil.NewChild) (*vigi
 
 // UpdateChild implements vigil.ChildService. The change is refused when
 // the record has moved on from version. A part of the record held back
-// from the person (see mask) keeps its stored values whatever was sent:
-// they were never shown it, so blank fields from them mean nothing.
+// from the person (see mask) keeps its stored values where they sent it
+// blank, as they were shown it; a change there, sent or made by the rules
+// (see vigil.MergeHiddenParts), is refused with 403 naming the part.
 func (s *ChildService) UpdateChild(ctx context.Context, id, version int64, n vigil.NewChild) (*vigil.ChildRecord, error) {
-	n.Normalise()
 	var out *vigil.ChildRecord
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
 		if err := tx.require(ctx, vigil.ActionUpdate, vigil.KindChild); err != nil {
@@ -393,13 +393,13 @@ func (s *ChildService) UpdateChild(ctx context.Context, id, version int64, n vig
 		if err := tx.mask(ctx, seen); err != nil {
 			return err
 		}
-		stored := vigil.NewChildFrom(*cur)
-		for _, part := range seen[0].Withheld {
-			keepPart(&n, stored, part)
+		merged, hidden := vigil.MergeHiddenParts(n, vigil.NewChildFrom(*cur), seen[0].Withheld)
+		if hidden != "" {
+			err := vigil.HiddenPartError(hidden)
+			tx.denied = append(tx.denied, tx.entry(vigil.ActionUpdate, vigil.KindChild, []int64{id}, vigil.OutcomeDenied, vigil.DenialReason(err)))
+			return err
 		}
-		if !n.LookedAfter {
-			n.PlacingAuthority, n.Placement, n.Carers = "", "", ""
-		}
+		n = merged
 		if err := n.ValidateChange(tx.now, cur.CreatedAt); err != nil {
 			return err
 		}
@@ -446,20 +446,6 @@ func (s *ChildService) UpdateChild(ctx context.Context, id, version int64, n vig
 		return nil, err
 	}
 	return out, nil
-}
-
-// keepPart puts a part's stored values back into a change.
-func keepPart(n *vigil.NewChild, stored vigil.NewChild, part string) {
-	switch part {
-	case vigil.PartAddress:
-		n.AddressLine, n.Town, n.Postcode, n.School = stored.AddressLine, stored.Town, stored.Postcode, stored.School
-		n.Placement, n.Carers = stored.Placement, stored.Carers
-	case vigil.PartIdentity:
-		n.OtherNames, n.Ethnicity, n.WarningMarkers, n.SocialWorker = stored.OtherNames, stored.Ethnicity, stored.WarningMarkers, stored.SocialWorker
-		// Whether the child is looked after is held back, so the placement
-		// that goes with it stays too.
-		n.LookedAfter, n.PlacingAuthority, n.Placement, n.Carers = stored.LookedAfter, stored.PlacingAuthority, stored.Placement, stored.Carers
-	}
 }
 
 // plural is a count with its noun.
