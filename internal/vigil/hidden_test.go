@@ -42,7 +42,9 @@ func TestMergeHiddenParts(t *testing.T) {
 			n = blank(n, PartAddress)
 			n.GivenName = "Jayde"
 			return n
-		}, "", func(m NewChild) bool { return m.GivenName == "Jayde" && m.Placement == stored.Placement && m.Postcode == stored.Postcode }},
+		}, "", func(m NewChild) bool {
+			return m.GivenName == "Jayde" && m.Placement == stored.Placement && m.Postcode == stored.Postcode
+		}},
 		{"address held back, a new town", []string{PartAddress}, func(n NewChild) NewChild {
 			n = blank(n, PartAddress)
 			n.Town = "Marlcombe"
