@@ -40,7 +40,7 @@ func commands() []command {
 		{"serve", "run the web server", cmdServe},
 		{"migrate", "apply pending database migrations, or list them (migrate status)", cmdMigrate},
 		{"demo", "fill an empty database with the fictional demo force", cmdDemo},
-		{"user", "manage accounts: add, list, grant, disable, set-password, reset-second-factor", cmdUser},
+		{"user", "manage accounts: add, list, grant, disable, set-password, reset-second-factor, set-email", cmdUser},
 		{"token", "API tokens for integrations: create, list, revoke", cmdToken},
 		{"accesslog", "check the access log's hash chain and checkpoints: verify, checkpoint, keygen", cmdAccessLog},
 		{"language", "check text for victim-blaming wording (check), or recheck stored text (scan)", cmdLanguage},

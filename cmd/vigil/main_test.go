@@ -539,6 +539,62 @@ func TestReadOnlyTokens(t *testing.T) {
 	}
 }
 
+// TestUserSetEmail: user set-email changes the email of an account's
+// person, by which single sign-on finds the account; like set-password,
+// it is refused to someone (--as) who does not hold all of the account's
+// permissions, and bad input changes nothing.
+func TestUserSetEmail(t *testing.T) {
+	envs := map[string]string{"VIGIL_DB": "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")}
+	if code, _, errOut := runVigil(t, "", envs, "demo"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runVigil(t, "", envs, "user", "set-email", "auditor", "Auditor.New@kingsmoor.police.example")
+	if code != 0 || !strings.Contains(out, "auditor.new@kingsmoor.police.example") && !strings.Contains(out, "Auditor.New@kingsmoor.police.example") {
+		t.Fatalf("set-email: %d %q %q", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"user", "set-email", "auditor", "not-an-address"}, 1, "Enter an email address in the correct format"},
+		{[]string{"user", "set-email", "nobody.here", "x@kingsmoor.police.example"}, 1, `no user called "nobody.here"`},
+		{[]string{"user", "set-email", "auditor"}, 2, "give a username and an email address"},
+	} {
+		code, _, errOut := runVigil(t, "", envs, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("vigil %v: %d %q; want %d with %q", tc.args, code, errOut, tc.code, tc.stderr)
+		}
+	}
+	if code, _, errOut := runVigil(t, "a very long password indeed\n", envs, "user", "add", "only.admin", "--role", "administrator",
+		"--scope", "force"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, args := range [][]string{{"user", "set-email", "auditor", "rogue@attacker.example"},
+		{"user", "set-password", "auditor", "--generate"}, {"user", "reset-second-factor", "auditor"},
+		{"token", "create", "--user", "auditor"}} {
+		code, out, errOut := runVigil(t, "", envs, append(args, "--as", "only.admin")...)
+		if code != 1 || !strings.Contains(errOut, "nobody may take over an account they could not have created") || out != "" {
+			t.Errorf("vigil %v --as only.admin: %d %q %q; want refused", args, code, out, errOut)
+		}
+	}
+	db, err := sqlstore.Open(context.Background(), envs["VIGIL_DB"], sqlstore.Options{Hasher: password.Hasher{Params: password.Cheap}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sys, _ := db.SystemPrincipal(context.Background())
+	ctx := vigil.WithPrincipal(context.Background(), sys)
+	u, err := sqlstore.NewUserService(db).UserByUsername(ctx, "auditor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sqlstore.NewOrgService(db).Person(ctx, u.PersonID)
+	if err != nil || !strings.EqualFold(p.Email, "auditor.new@kingsmoor.police.example") {
+		t.Errorf("the auditor's email is %q, %v", p.Email, err)
+	}
+}
+
 func TestLanguageCommands(t *testing.T) {
 	code, out, errOut := runVigil(t, "She appears deliberately missing and was putting herself at risk.\n", nil, "language", "check")
 	if code != 1 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "-:1:13: deliberately missing — ") ||

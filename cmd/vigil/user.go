@@ -37,13 +37,15 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		return userGrant(ctx, e, args)
 	case "reset-second-factor":
 		return userResetSecondFactor(ctx, e, args)
+	case "set-email":
+		return userSetEmail(ctx, e, args)
 	case "-h", "--help", "help":
-		fmt.Fprintln(e.stdout, "Usage: vigil user add|list|grant|disable|set-password|reset-second-factor ... (each has --help)")
+		fmt.Fprintln(e.stdout, "Usage: vigil user add|list|grant|disable|set-password|reset-second-factor|set-email ... (each has --help)")
 		return nil
 	case "":
-		return usagef("say what to do: add, list, grant, disable, set-password or reset-second-factor")
+		return usagef("say what to do: add, list, grant, disable, set-password, reset-second-factor or set-email")
 	}
-	return usagef("unknown user command %q: use add, list, grant, disable, set-password or reset-second-factor", sub)
+	return usagef("unknown user command %q: use add, list, grant, disable, set-password, reset-second-factor or set-email", sub)
 }
 
 // userDB opens the database and returns a context acting as the named
@@ -375,5 +377,44 @@ func userResetSecondFactor(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s will set up a new second factor at their next sign-in.\n", pos[0])
+	return nil
+}
+
+func userSetEmail(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "user set-email", "user set-email USERNAME ADDRESS [--as USERNAME]",
+		"Changes the email address of an account's person: single sign-on finds the account by it at its first\n"+
+			"sign-in. A first single sign-on by an email that someone other than the account's holder changed is\n"+
+			"refused for 14 days. Like set-password, only someone who holds all of the account's permissions may do it.")
+	db := dbFlag(fs)
+	as := fs.String("as", "system", "the user doing this, for the record")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("give a username and an email address")
+	}
+	d, actx, err := userDB(ctx, e, *db, *as)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := sqlstore.NewUserService(d).UserByUsername(actx, pos[0])
+	if err != nil {
+		return err
+	}
+	if u.PersonID == 0 {
+		return fmt.Errorf("the account %s is not a person's, so it has no email address", u.Username)
+	}
+	orgs := sqlstore.NewOrgService(d)
+	p, err := orgs.Person(actx, u.PersonID)
+	if err != nil {
+		return err
+	}
+	p.Email = pos[1]
+	if p, err = orgs.UpdatePerson(actx, *p); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "The email address of %s (%s) is now %s.\n", u.Username, p.FullName(), p.Email)
 	return nil
 }

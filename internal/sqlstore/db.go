@@ -54,7 +54,15 @@ type Options struct {
 	// (defaults 5 and 15 minutes), whether or not it exists.
 	LockoutAfter int
 	LockoutFor   time.Duration
+	// SSOEmailHold is how long after someone other than its holder changes
+	// an account's email a first single sign-on by that email is refused
+	// (default 14 days).
+	SSOEmailHold time.Duration
 }
+
+// DefaultSSOEmailHold is how long a first single sign-on by an email that
+// someone other than its holder changed is refused, unless set otherwise.
+const DefaultSSOEmailHold = 14 * 24 * time.Hour
 
 // DB is an open Vigil database. It is safe for concurrent use.
 type DB struct {
@@ -80,6 +88,7 @@ type DB struct {
 	sessionIdle, sessionAbsolute time.Duration
 	lockoutAfter                 int
 	lockoutFor                   time.Duration
+	ssoEmailHold                 time.Duration
 
 	stmts stmtCache
 
@@ -149,7 +158,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{engine: engine, url: rawURL, clock: opts.Clock, hasher: opts.Hasher, log: opts.Logger,
-		sessionIdle: opts.SessionIdle, sessionAbsolute: opts.SessionAbsolute, lockoutAfter: opts.LockoutAfter, lockoutFor: opts.LockoutFor}
+		sessionIdle: opts.SessionIdle, sessionAbsolute: opts.SessionAbsolute, lockoutAfter: opts.LockoutAfter, lockoutFor: opts.LockoutFor,
+		ssoEmailHold: opts.SSOEmailHold}
 	if db.clock == nil {
 		db.clock = vigil.SystemClock{}
 	}
@@ -167,6 +177,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	if db.lockoutFor <= 0 {
 		db.lockoutFor = 15 * time.Minute
+	}
+	if db.ssoEmailHold <= 0 {
+		db.ssoEmailHold = DefaultSSOEmailHold
 	}
 	switch engine {
 	case SQLite:

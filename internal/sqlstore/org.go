@@ -342,6 +342,9 @@ func (s *OrgService) UpdatePerson(ctx context.Context, p vigil.Person) (*vigil.P
 		if cur.Version != p.Version {
 			return staleVersion("person")
 		}
+		if err := tx.mayChangeEmailOf(ctx, cur, p.Email); err != nil {
+			return err
+		}
 		if err := tx.checkPersonLinks(ctx, p); err != nil {
 			return err
 		}

@@ -34,6 +34,9 @@ var (
 		"Your sign-in worked, but no Vigil account is linked to it. Ask your administrator.")
 	errSSODisabled = vigil.Errorf(vigil.EFORBIDDEN,
 		"Your sign-in worked, but your Vigil account is disabled. Ask your administrator.")
+	errSSOEmailHeld = vigil.Errorf(vigil.EFORBIDDEN,
+		"Your sign-in worked, but it cannot be linked to a Vigil account yet: the account's email address was changed recently. "+
+			"Sign in with your username and password, or ask your administrator.")
 )
 
 // ssoVia is how entries about single sign-on say the person was identified.
@@ -184,6 +187,47 @@ func (s *SSOService) SignInSSO(ctx context.Context, id vigil.SSOIdentity) (*vigi
 	return &vigil.SignedIn{Token: token, Stage: vigil.StageFull, User: u.User}, nil
 }
 
+// emailHeld refuses to link an identity by an email that someone other
+// than the account's holder changed within the hold (SSOEmailHold): an
+// administrator who may edit people could otherwise set an account's
+// email to an address of their own and sign in as it.
+func (tx *Tx) emailHeld(ctx context.Context, id vigil.SSOIdentity, u userRow) error {
+	if u.PersonID == 0 {
+		return nil
+	}
+	hold := tx.db.ssoEmailHold
+	var at time.Time
+	var by string
+	err := tx.QueryRowContext(ctx, `SELECT h.at, COALESCE(u.username, '') FROM record_history h LEFT JOIN users u ON u.id = h.user_id
+		WHERE h.record_kind = $1 AND h.record_id = $2 AND h.field = 'email' AND h.action <> 'create' AND h.at > $3
+		AND (h.user_id IS NULL OR h.user_id <> $4) ORDER BY h.at DESC LIMIT 1`,
+		string(vigil.KindPerson), u.PersonID, instant(tx.now.Add(-hold)), u.ID).Scan(scanInstant{&at}, &by)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	if by == "" {
+		by = "an unknown user"
+	}
+	return tx.refuseSSO(id, u.ID, "the email of the account "+u.Username+" was changed by "+by+" on "+at.Format("2006-01-02")+
+		", less than "+humanDays(hold)+" ago, by someone other than its holder; it is not linked by that email until then", errSSOEmailHeld)
+}
+
+// humanDays says a duration in whole days, or as humanDuration does when
+// shorter than a day.
+func humanDays(d time.Duration) string {
+	days := int(d / (24 * time.Hour))
+	switch {
+	case d%(24*time.Hour) != 0 || days == 0:
+		return humanDuration(d)
+	case days == 1:
+		return "1 day"
+	}
+	return itoa(days) + " days"
+}
+
 // ssoUser finds the account an identity signs in as: the one linked to
 // it, or else the one active account whose person has its verified email,
 // which it links. Roles and scope are the account's own.
@@ -258,6 +302,9 @@ func (tx *Tx) ssoUser(ctx context.Context, id vigil.SSOIdentity) (userRow, error
 		return u, tx.refuseSSO(id, u.ID, "the account "+u.Username+" with the identity's email is already linked to subject "+
 			clip(other, 200)+" at this provider", errSSONoAccount)
 	case !errors.Is(err, sql.ErrNoRows):
+		return u, err
+	}
+	if err := tx.emailHeld(ctx, id, u); err != nil {
 		return u, err
 	}
 	// From here the account itself is acting: the link and its history

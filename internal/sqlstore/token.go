@@ -31,7 +31,9 @@ func (s *TokenService) CreateToken(ctx context.Context, username, name string, e
 	return s.IssueToken(ctx, nt)
 }
 
-// IssueToken implements vigil.TokenService.
+// IssueToken implements vigil.TokenService. A token is a way to act as its
+// user, so it is issued only by someone who could have made that account
+// (see vigil.CanChangeSignIn).
 func (s *TokenService) IssueToken(ctx context.Context, nt vigil.NewToken) (string, *vigil.APIToken, error) {
 	name := strings.TrimSpace(nt.Name)
 	now := vigil.Millis(s.db.clock.Now())
@@ -67,6 +69,9 @@ func (s *TokenService) IssueToken(ctx context.Context, nt vigil.NewToken) (strin
 		}
 		if u.Username == "system" || u.Disabled() {
 			return vigil.Errorf(vigil.EINVALID, "Tokens can only be issued to active, named users")
+		}
+		if err := tx.mayChangeSignIn(u.User, vigil.SignInToken); err != nil {
+			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at, created_by, expires_at, read_only)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, u.ID, name, hashToken(token), instant(tx.now),

@@ -434,6 +434,38 @@ func (s *UserService) DisableUser(ctx context.Context, username string) error {
 	})
 }
 
+// mayChangeSignIn refuses, and logs the refusal, a change to how target
+// signs in that the principal may not make: they are not its holder and
+// could not have created it (see vigil.CanChangeSignIn).
+func (tx *Tx) mayChangeSignIn(target *vigil.User, change vigil.SignInChange) error {
+	ok, lacking := vigil.CanChangeSignIn(tx.who, target)
+	if ok {
+		return nil
+	}
+	err := vigil.RefuseSignInChange(change, target, lacking)
+	tx.denied = append(tx.denied, tx.entry(vigil.ActionUpdate, vigil.KindUser, []int64{target.ID}, vigil.OutcomeDenied,
+		vigil.DenialReason(err)))
+	return err
+}
+
+// mayChangeEmailOf refuses a change to a person's email address, which
+// single sign-on finds their account by at its first sign-in, unless the
+// principal may change how that account signs in. A person without an
+// account may be changed by anyone who may change people.
+func (tx *Tx) mayChangeEmailOf(ctx context.Context, person *vigil.Person, email string) error {
+	if email == person.Email {
+		return nil
+	}
+	u, err := tx.userWhere(ctx, "u.person_id = $1", person.ID)
+	switch {
+	case vigil.ErrorCode(err) == vigil.ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	}
+	return tx.mayChangeSignIn(u.User, vigil.SignInEmail)
+}
+
 // SetPassword implements vigil.UserService.
 func (s *UserService) SetPassword(ctx context.Context, username, password string) error {
 	if err := validatePassword(password); err != nil {
@@ -444,6 +476,9 @@ func (s *UserService) SetPassword(ctx context.Context, username, password string
 		return err
 	}
 	return s.changeAccount(ctx, username, "password", func(tx *Tx, u *vigil.User) error {
+		if err := tx.mayChangeSignIn(u, vigil.SignInPassword); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1 WHERE id = $2", hash, u.ID)
 		if err != nil {
 			return err
@@ -456,6 +491,9 @@ func (s *UserService) SetPassword(ctx context.Context, username, password string
 // ResetSecondFactor implements vigil.UserService.
 func (s *UserService) ResetSecondFactor(ctx context.Context, username string) error {
 	return s.changeAccount(ctx, username, "second_factor_reset", func(tx *Tx, u *vigil.User) error {
+		if err := tx.mayChangeSignIn(u, vigil.SignInSecondFactor); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, "UPDATE users SET totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL WHERE id = $1", u.ID)
 		return err
 	})

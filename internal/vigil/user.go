@@ -2,7 +2,9 @@ package vigil
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -76,6 +78,68 @@ type PasswordHasher interface {
 	Hash(password string) (string, error)
 	// Verify reports whether password matches the stored hash.
 	Verify(password, hash string) (bool, error)
+}
+
+// CanChangeSignIn reports whether the actor may change how an account
+// signs in: its password, its second factor, the email address single
+// sign-on finds it by, or an API token that acts as it. Nobody may take
+// over an account they could not have created, so the actor must be the
+// account's holder, or hold every permission of the account's roles and a
+// scope at least as wide as its own. When they may not, lacking names the
+// account's roles (and scope) that they do not cover, for the refusal and
+// the access log.
+func CanChangeSignIn(actor *Principal, target *User) (ok bool, lacking string) {
+	if actor == nil || actor.User.ID == 0 {
+		return false, "not signed in"
+	}
+	if actor.User.ID == target.ID {
+		return true, ""
+	}
+	var gaps []string
+	for _, r := range target.Roles {
+		for _, perm := range RolePermissions[r] {
+			if !actor.Has(perm.Action, perm.Kind) {
+				gaps = append(gaps, "the role "+r.Label()+" ("+string(perm.Action)+" "+string(perm.Kind)+")")
+				break
+			}
+		}
+	}
+	if !target.Scope.within(actor.Scope) {
+		gaps = append(gaps, "the scope "+target.Scope.Label())
+	}
+	return len(gaps) == 0, strings.Join(gaps, ", ")
+}
+
+// SignInChange is a change to how an account signs in that only its holder,
+// or someone who could have created the account, may make.
+type SignInChange string
+
+// The changes CanChangeSignIn guards.
+const (
+	SignInPassword     SignInChange = "password"
+	SignInSecondFactor SignInChange = "second_factor_reset"
+	SignInEmail        SignInChange = "email"
+	SignInToken        SignInChange = "token"
+)
+
+// signInChanges say what a refusal says cannot be done, and the command
+// that does it on the server instead, each given the username.
+var signInChanges = map[SignInChange]struct{ refused, command string }{
+	SignInPassword:     {"You cannot set the password of the account %s", "vigil user set-password %s"},
+	SignInSecondFactor: {"You cannot reset the second factor of the account %s", "vigil user reset-second-factor %s"},
+	SignInEmail:        {"You cannot change this email address, by which single sign-on finds the account %s", "vigil user set-email %s ADDRESS"},
+	SignInToken:        {"You cannot issue an API token for the account %s", "vigil token create --user %s"},
+}
+
+// RefuseSignInChange is the error for a change CanChangeSignIn refused:
+// what cannot be done and why (lacking, as CanChangeSignIn says it), and
+// the command that does it on the server.
+func RefuseSignInChange(change SignInChange, target *User, lacking string) error {
+	c := signInChanges[change]
+	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf(c.refused, target.Username) + fmt.Sprintf(": it holds %s, which you do "+
+		"not, and nobody may take over an account they could not have created. Someone with access to the Vigil server can run %s there.",
+		lacking, fmt.Sprintf(c.command, target.Username)),
+		Err: denial{reason: string(change) + ": the account holds what the user does not: " + lacking}}
 }
 
 // NewUser is an account to create.

@@ -69,6 +69,12 @@ type userFormData struct {
 	Scopes      []vigil.Scope
 	// Self says the account is the signed-in user's own.
 	Self bool
+	// MayChangeSignIn says the signed-in user may change how the account
+	// signs in (its second factor, password and email): they hold all of
+	// its permissions (vigil.CanChangeSignIn). SignInLacking says, when
+	// not, what of the account's they do not hold.
+	MayChangeSignIn bool
+	SignInLacking   string
 	// SupervisorName names the account's supervisor.
 	SupervisorName string
 	History        []timelineEntry
@@ -241,6 +247,7 @@ func (s *Server) loadUser(r *http.Request) (*userFormData, error) {
 	}
 	p := vigil.PrincipalFrom(r.Context())
 	d := &userFormData{User: u, Supervisors: sup, Roles: vigil.Roles, Scopes: vigil.Scopes, Self: p.UserID() == u.ID}
+	d.MayChangeSignIn, d.SignInLacking = vigil.CanChangeSignIn(p, u)
 	users := map[int64]string{}
 	for _, x := range sup {
 		users[x.ID] = accountLabel(x)
@@ -340,18 +347,24 @@ type confirmData struct {
 	User                  *vigil.User
 	Heading, Body, Button string
 	Action                string
+	// Refused, when set, says why the change cannot be made here, and
+	// how it can be: the page then offers no button.
+	Refused string
 }
 
-// accountChanges are the changes to an account that ask first.
+// accountChanges are the changes to an account that ask first. signIn,
+// when set, is the change to how the account signs in that only someone
+// who holds all of its permissions may make.
 var accountChanges = map[string]struct {
 	heading, body, button, done string
 	do                          func(vigil.UserService, context.Context, string) error
+	signIn                      vigil.SignInChange
 }{
 	"disable": {"Disable this account?", "They will be signed out everywhere at once and will not be able to sign in again. " +
-		"Their records and history are kept.", "Disable account", "disabled", vigil.UserService.DisableUser},
+		"Their records and history are kept.", "Disable account", "disabled", vigil.UserService.DisableUser, ""},
 	"reset-second-factor": {"Reset their second factor?", "They will be signed out everywhere, and will set up a new " +
 		"second factor with their authenticator app the next time they sign in. Do this when they have lost or replaced " +
-		"their phone.", "Reset second factor", "second_factor", vigil.UserService.ResetSecondFactor},
+		"their phone.", "Reset second factor", "second_factor", vigil.UserService.ResetSecondFactor, vigil.SignInSecondFactor},
 }
 
 // adminUserConfirmPage asks whether to disable an account or reset its
@@ -372,8 +385,13 @@ func (s *Server) adminUserConfirmPage(change string) http.HandlerFunc {
 			s.pageError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "admin-user-confirm", &Page{Title: c.heading, Data: confirmData{User: u,
-			Heading: c.heading, Body: c.body, Button: c.button, Action: "/admin/users/" + strconv.FormatInt(id, 10) + "/" + change}})
+		d := confirmData{User: u, Heading: c.heading, Body: c.body, Button: c.button,
+			Action: "/admin/users/" + strconv.FormatInt(id, 10) + "/" + change}
+		if ok, lacking := vigil.CanChangeSignIn(vigil.PrincipalFrom(r.Context()), u); c.signIn != "" && !ok {
+			// Said here; the store refuses the change itself, and logs it.
+			d.Refused = vigil.ErrorMessage(vigil.RefuseSignInChange(c.signIn, u, lacking))
+		}
+		s.render(w, r, http.StatusOK, "admin-user-confirm", &Page{Title: c.heading, Data: d})
 	}
 }
 

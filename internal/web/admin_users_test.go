@@ -388,3 +388,84 @@ func TestAdminKeepsDisabledSupervisor(t *testing.T) {
 		t.Errorf("after saving: %s, supervisor %d", resp.Status, u.SupervisorID)
 	}
 }
+
+// TestAdminPagesRefuseTakeover: an administrator who does not hold all of
+// an account's permissions is not offered its second-factor reset or its
+// email: the account page says to use vigil user set-password or
+// reset-second-factor on the server, and the change, tried anyway, is
+// refused and changes nothing. An administrator who holds them all is
+// offered the reset.
+func TestAdminPagesRefuseTakeover(t *testing.T) {
+	f := newFixture(t)
+	f.client("social.worker") // sets up a second factor
+	if _, err := sqlstore.NewUserService(f.db).CreateUser(vigiltest.AsSystem(t, f.db), vigil.NewUser{Username: "only.admin",
+		Password: vigiltest.DemoPassword, Roles: []vigil.Role{vigil.RoleAdministrator}, Scope: vigil.ScopeForce}); err != nil {
+		t.Fatal(err)
+	}
+	rogue := f.client("only.admin")
+	id := f.org.UserID("social.worker")
+	path := "/admin/users/" + itoa(id)
+	_, body := f.do(rogue, "GET", path, nil)
+	if len(elements(body, "a", map[string]string{"href": path + "/reset-second-factor"})) != 0 {
+		t.Error("an administrator-only account is offered the reset of a partner's second factor")
+	}
+	inset := texts(elements(body, "div", map[string]string{"id": "sign-in-changes"}))
+	if len(inset) != 1 || !strings.Contains(inset[0], "vigil user reset-second-factor social.worker") ||
+		!strings.Contains(inset[0], "vigil user set-password social.worker") || !strings.Contains(inset[0], "Partner agency practitioner") {
+		t.Errorf("the account page does not say to use the server: %q", inset)
+	}
+	if len(elements(body, "a", map[string]string{"href": path + "/disable"})) != 1 {
+		t.Error("disabling is no longer offered")
+	}
+	// The confirmation page says why, and offers no button; the change,
+	// posted anyway, is refused.
+	resp, body := f.do(rogue, "GET", path+"/reset-second-factor", nil)
+	if resp.StatusCode != http.StatusOK || len(elements(body, "form", map[string]string{"action": path + "/reset-second-factor"})) != 0 ||
+		!has(body, "div", map[string]string{"id": "refused"}, "vigil user reset-second-factor social.worker") {
+		t.Errorf("GET %s/reset-second-factor: %s, or it offers the reset", path, resp.Status)
+	}
+	resp, body = f.post(rogue, path+"/reset-second-factor", nil)
+	if resp.StatusCode != http.StatusForbidden || !has(body, "p", nil, "vigil user reset-second-factor social.worker") {
+		t.Errorf("POST %s/reset-second-factor: %s", path, resp.Status)
+	}
+	if u := f.user(rogue, id); !u.SecondFactor {
+		t.Error("the refused reset removed the second factor")
+	}
+	// The person's email, through the page and the API.
+	auditor := personOf(t, f, "auditor")
+	resp, body = f.post(rogue, "/organisation/people/"+itoa(auditor.ID)+"/edit", url.Values{"given_name": {auditor.GivenName},
+		"family_name": {auditor.FamilyName}, "rank": {string(auditor.Rank)}, "role": {auditor.Role}, "email": {"rogue@attacker.example"},
+		"active": {"yes"}, "version": {itoa(auditor.Version)}})
+	if resp.StatusCode != http.StatusForbidden || !has(body, "p", nil, "vigil user set-email auditor") {
+		t.Errorf("changing the auditor's email in the page: %s", resp.Status)
+	}
+	p := map[string]any{"given_name": auditor.GivenName, "family_name": auditor.FamilyName, "rank": auditor.Rank, "role": auditor.Role,
+		"team_id": auditor.TeamID, "email": "rogue@attacker.example", "active": true, "version": auditor.Version}
+	resp, body = f.do(rogue, "PUT", "/api/v1/people/"+itoa(auditor.ID), p)
+	if pr := problem(t, resp, body); resp.StatusCode != http.StatusForbidden || !strings.Contains(pr.Detail, "vigil user set-email auditor") {
+		t.Errorf("changing the auditor's email in the API: %s %+v", resp.Status, pr)
+	}
+	if got := personOf(t, f, "auditor"); got.Email != auditor.Email {
+		t.Errorf("the refused email change was written: %q", got.Email)
+	}
+	// The demo administrator, who holds the partner's permissions, is offered the reset.
+	_, body = f.do(f.client("admin"), "GET", path, nil)
+	if len(elements(body, "a", map[string]string{"href": path + "/reset-second-factor"})) != 1 ||
+		len(elements(body, "div", map[string]string{"id": "sign-in-changes"})) != 0 {
+		t.Error("an administrator who holds the account's permissions is not offered the reset")
+	}
+}
+
+// personOf reads a demo user's person as the system account.
+func personOf(t *testing.T, f *fixture, username string) *vigil.Person {
+	t.Helper()
+	u, err := sqlstore.NewUserService(f.db).UserByUsername(vigiltest.AsSystem(t, f.db), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sqlstore.NewOrgService(f.db).Person(vigiltest.AsSystem(t, f.db), u.PersonID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
