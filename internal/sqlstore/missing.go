@@ -44,6 +44,10 @@ type episodeScanner struct {
 	e          vigil.Episode
 	indicators string
 	dest       []any
+	// withVisible scans one more column after the episode's: whether the
+	// reader may read it (a list behind a figure counts those they may not).
+	withVisible bool
+	visible     bool
 }
 
 func (sc *episodeScanner) scan(row scanner) (vigil.Episode, error) {
@@ -58,6 +62,9 @@ func (sc *episodeScanner) scan(row scanner) (vigil.Episode, error) {
 			&e.Imported, &e.FirstRisk, scanInstant{&e.GradedAt}, scanNullInstant{&e.RatifiedAt}, scanNullInstant{&e.RatifyDueAt},
 			scanNullInstant{&e.DeployDueAt}, scanNullInstant{&e.ReviewBy}, &e.ChildName, scanDate{&e.ChildDOB}}
 		sc.dest = append(sc.dest, stampDest(&e.Stamp)...)
+		if sc.withVisible {
+			sc.dest = append(sc.dest, &sc.visible)
+		}
 	}
 	*e = vigil.Episode{}
 	if err := row.Scan(sc.dest...); err != nil {

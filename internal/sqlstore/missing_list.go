@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,7 +144,19 @@ func (s *MissingService) Episodes(ctx context.Context, f vigil.EpisodeFilter) (v
 			args = append(args, v)
 			return "$" + itoa(len(args))
 		}
-		where := []string{episodeScopeSQL(tx.who, tx.now, arg)}
+		// A list behind a figure counts every episode of the area, as the
+		// figure does, and shows those the reader may not read as withheld
+		// rows; any other list shows only what the reader may read.
+		figure := f.Figure != ""
+		visible := episodeScopeSQL(tx.who, tx.now, arg)
+		var where []string
+		if figure {
+			if err := tx.figuresArea(ctx, f.LPAID, f.TeamID); err != nil {
+				return err
+			}
+		} else {
+			where = append(where, visible)
+		}
 		qWhere, order, err := queueSQL(f.Queue, tx.now, arg)
 		if err != nil {
 			return err
@@ -209,21 +223,33 @@ func (s *MissingService) Episodes(ctx context.Context, f vigil.EpisodeFilter) (v
 			}
 		}
 		limit := f.Size()
-		q := "SELECT " + episodeCols + " FROM missing_episodes e JOIN children c ON c.id = e.child_id WHERE " +
+		cols := episodeCols
+		if figure {
+			cols += ", CASE WHEN " + visible + " THEN 1 ELSE 0 END"
+		}
+		if len(where) == 0 {
+			where = append(where, "TRUE")
+		}
+		q := "SELECT " + cols + " FROM missing_episodes e JOIN children c ON c.id = e.child_id WHERE " +
 			strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1)
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
-		var sc episodeScanner
+		sc := episodeScanner{withVisible: figure}
 		page.Items = make([]vigil.Episode, 0, limit+1)
+		var shown []int64
 		for rows.Next() {
 			e, err := sc.scan(rows)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			e.WithholdFor(tx.who)
+			if figure && !sc.visible {
+				e.WithholdRecord()
+			} else {
+				e.WithholdFor(tx.who)
+			}
 			page.Items = append(page.Items, e)
 		}
 		if err := closeRows(rows); err != nil {
@@ -236,11 +262,13 @@ func (s *MissingService) Episodes(ctx context.Context, f vigil.EpisodeFilter) (v
 				page.Next = encodeCursor(last.ReportedAt, last.ID)
 			}
 		}
-		ids := make([]int64, len(page.Items))
-		for i, e := range page.Items {
-			ids[i] = e.ID
+		shown = make([]int64, 0, len(page.Items))
+		for _, e := range page.Items {
+			if !e.IsWithheld(vigil.FieldRecord) {
+				shown = append(shown, e.ID)
+			}
 		}
-		tx.log(vigil.ActionList, vigil.KindEpisode, ids, vigil.OutcomeOK, f.Queue+f.Figure)
+		tx.log(vigil.ActionList, vigil.KindEpisode, shown, vigil.OutcomeOK, f.Queue+f.Figure)
 		return nil
 	})
 	if err != nil {
@@ -625,10 +653,16 @@ func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter)
 		return nil, err
 	}
 	d := &vigil.Dashboard{Filter: f, Open: map[vigil.RiskLevel]int{}}
+	var read vigil.AccessEntry
 	err := s.db.readTx(ctx, func(tx *Tx) error {
 		if err := tx.require(ctx, vigil.ActionRead, vigil.KindMissingDashboard); err != nil {
 			return err
 		}
+		if err := tx.figuresArea(ctx, f.LPAID, f.TeamID); err != nil {
+			return err
+		}
+		read = tx.entry(vigil.ActionRead, vigil.KindMissingDashboard, nil, vigil.OutcomeOK, fmt.Sprintf("figures: LPA %d, team %d, %s to %s",
+			f.LPAID, f.TeamID, f.From.Format("2006-01-02"), f.To.Format("2006-01-02")))
 		if tx.db.engine == Postgres {
 			// Tens of thousands of (month, measure, risk, bucket) groups:
 			// aggregate them in memory rather than spilling to disk.
@@ -778,7 +812,35 @@ func (s *MissingService) Dashboard(ctx context.Context, f vigil.DashboardFilter)
 	if err != nil {
 		return nil, err
 	}
+	// The figures are read in a read-only snapshot; the read is logged, in
+	// a transaction of its own, before they are shown.
+	if err := s.db.logAlone(ctx, []vigil.AccessEntry{read}); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// figuresArea checks that the principal may read the figures, or the
+// lists behind them, for an area (see vigil.FiguresArea); a refusal is
+// logged.
+func (tx *Tx) figuresArea(ctx context.Context, lpa, team int64) error {
+	var teamLPA sql.NullInt64
+	if team != 0 {
+		err := tx.QueryRowContext(ctx, "SELECT lpa_id FROM teams WHERE id = $1", team).Scan(&teamLPA)
+		if errors.Is(err, sql.ErrNoRows) {
+			var v vigil.Validation
+			v.Add("team_id", "There is no such team")
+			return v.Err()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	err := vigil.FiguresArea(tx.who, lpa, team, teamLPA.Int64)
+	if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+		tx.denied = append(tx.denied, tx.entry(vigil.ActionRead, vigil.KindMissingDashboard, nil, vigil.OutcomeDenied, vigil.DenialReason(err)))
+	}
+	return err
 }
 
 // monthsOf is the start of each Europe/London calendar month that the

@@ -191,6 +191,17 @@ func (e *Episode) WithholdFor(p *Principal) {
 	e.Withheld = append(e.Withheld, FieldReporterContact)
 }
 
+// WithholdRecord blanks everything of an episode the reader may not read
+// but its id, status, area, risk and times: what a list behind a figure
+// counts. Withheld says FieldRecord.
+func (e *Episode) WithholdRecord() {
+	*e = Episode{ID: e.ID, Status: e.Status, LPAID: e.LPAID, TeamID: e.TeamID, ReportedAt: e.ReportedAt, LastSeenAt: e.LastSeenAt,
+		Risk: e.Risk, DeployedAt: e.DeployedAt, FoundAt: e.FoundAt, NMPUSentAt: e.NMPUSentAt, PreventionAt: e.PreventionAt,
+		RHIOfferedAt: e.RHIOfferedAt, RHIDeclinedAt: e.RHIDeclinedAt, RHICompletedAt: e.RHICompletedAt, ClosedAt: e.ClosedAt,
+		Imported: e.Imported, FirstRisk: e.FirstRisk, GradedAt: e.GradedAt, RatifiedAt: e.RatifiedAt, RatifyDueAt: e.RatifyDueAt,
+		DeployDueAt: e.DeployDueAt, ReviewBy: e.ReviewBy, Withheld: []string{FieldRecord}}
+}
+
 // IsWithheld reports whether a field is held back from the reader.
 func (e Episode) IsWithheld(field string) bool { return slices.Contains(e.Withheld, field) }
 

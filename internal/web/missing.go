@@ -276,6 +276,9 @@ func episodeFilterFrom(r *http.Request) (vigil.EpisodeFilter, error) {
 		TeamID: queryID(r, "team_id", &v), PageRequest: vigil.PageRequest{Cursor: q.Get("cursor"), Limit: 100}}
 	f.From = queryDate(r, "from", &v, false)
 	f.To = queryDate(r, "to", &v, true)
+	if f.Figure != "" {
+		figuresDefault(vigil.PrincipalFrom(r.Context()), &f.LPAID, &f.TeamID)
+	}
 	return f, v.Err()
 }
 

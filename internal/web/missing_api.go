@@ -266,6 +266,9 @@ func (s *Server) apiMissingEpisodes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.PageRequest = pr
+	if f.Figure != "" {
+		figuresDefault(vigil.PrincipalFrom(r.Context()), &f.LPAID, &f.TeamID)
+	}
 	page, err := s.svc.Missing.Episodes(vigil.WithPurpose(r.Context(), apiPurposeMissingList), f)
 	if err != nil {
 		s.apiError(w, r, err)
@@ -909,6 +912,7 @@ func (s *Server) apiMissingDashboard(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	figuresDefault(vigil.PrincipalFrom(r.Context()), &f.LPAID, &f.TeamID)
 	d, err := s.svc.Missing.Dashboard(vigil.WithPurpose(r.Context(), apiPurposeMissingFigs), f)
 	if err != nil {
 		s.apiError(w, r, err)

@@ -362,16 +362,19 @@ func (s *Server) repeatPage(w http.ResponseWriter, r *http.Request) {
 
 // dashboardData is the missing-children dashboard.
 type dashboardData struct {
-	D         *vigil.Dashboard
-	LPAs      []vigil.LPA
-	Teams     []vigil.Team
-	From, To  string // the period as entered (To inclusive)
-	Area      string
-	Query     string // the area and period, for the links behind figures
-	OpenTotal int
-	Levels    []vigil.RiskLevel
-	Trend     []trendBar
-	Max       int
+	D        *vigil.Dashboard
+	LPAs     []vigil.LPA
+	Teams    []vigil.Team
+	From, To string // the period as entered (To inclusive)
+	Area     string
+	// Whole and AnyTeam say the reader may see the whole force's figures,
+	// and every team's of the area asked for.
+	Whole, AnyTeam bool
+	Query          string // the area and period, for the links behind figures
+	OpenTotal      int
+	Levels         []vigil.RiskLevel
+	Trend          []trendBar
+	Max            int
 	// The chart: its width and the within-target lines' points.
 	Width                  int
 	RatifyLine, DeployLine string
@@ -394,6 +397,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	p := vigil.PrincipalFrom(r.Context())
+	figuresDefault(p, &f.LPAID, &f.TeamID)
 	dash, err := s.svc.Missing.Dashboard(r.Context(), f)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -403,10 +408,17 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		Levels: slices.Clone(vigil.RiskLevels), Area: "Kingsmoor force"}
 	slices.Reverse(d.Levels)
 	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
+		// Offer only the areas the reader's figures may cover.
 		d.Area = org.Force.Name
-		d.LPAs = org.LPAs
+		d.Whole = vigil.FiguresArea(p, 0, 0, 0) == nil
+		d.AnyTeam = vigil.FiguresArea(p, f.LPAID, 0, 0) == nil
+		for _, l := range org.LPAs {
+			if vigil.FiguresArea(p, l.ID, 0, 0) == nil {
+				d.LPAs = append(d.LPAs, l)
+			}
+		}
 		for _, t := range org.Teams {
-			if t.Kind == vigil.TeamMissingPersons {
+			if t.Kind == vigil.TeamMissingPersons && vigil.FiguresArea(p, 0, t.ID, t.LPAID) == nil {
 				d.Teams = append(d.Teams, t)
 			}
 		}
@@ -454,7 +466,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Width = 40 + len(d.Trend)*56 + 20
 	s.render(w, r, http.StatusOK, "missing-dashboard", &Page{Title: "Missing children dashboard", Data: d,
-		Form: url.Values{"from": {d.From}, "to": {d.To}, "lpa_id": {q.Get("lpa_id")}, "team_id": {q.Get("team_id")}}})
+		Form: url.Values{"from": {d.From}, "to": {d.To}, "lpa_id": {idValue(f.LPAID)}, "team_id": {idValue(f.TeamID)}}})
 }
 
 // targetsData is the targets settings form.
@@ -604,4 +616,21 @@ func monthPeriod(v *vigil.Validation, from, to string, now time.Time) (time.Time
 		v.Add("from", "Choose at most twenty years")
 	}
 	return f, t
+}
+
+// figuresDefault puts the reader's own area into a request for figures
+// that names none: the whole force, their LPA or their team (see
+// vigil.DefaultFiguresArea).
+func figuresDefault(p *vigil.Principal, lpa, team *int64) {
+	if p != nil && *lpa == 0 && *team == 0 {
+		*lpa, *team = vigil.DefaultFiguresArea(p)
+	}
+}
+
+// idValue is an id as a form value: empty for none.
+func idValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }
