@@ -186,13 +186,17 @@ func TestSharingJourney(t *testing.T) {
 }
 
 // TestChooseSecondFactor: an auditor, who need not, sets up a second
-// factor from their account page, and is asked for a code from then on.
+// factor from their account page, giving their password again first, and
+// is asked for a code from then on.
 func TestChooseSecondFactor(t *testing.T) {
 	v := startVigil(t, "", nil)
 	b := newBrowser(t, v)
 	b.signIn("auditor")
 	b.visit("/account")
 	b.click("a[href='/account/second-factor']")
+	b.checkPage("account-confirm")
+	b.fill("#password", vigiltest.DemoPassword)
+	b.click("main form button")
 	b.checkPage("account-second-factor")
 	secret := strings.ReplaceAll(b.text("#setup-key"), " ", "")
 	b.secrets["auditor"] = secret

@@ -62,6 +62,19 @@ var errBadCode = vigil.Errorf(vigil.EUNAUTHENTICATED, "The code is not right. En
 
 var errSessionOver = vigil.Errorf(vigil.EUNAUTHENTICATED, "Your session has ended. Sign in again.")
 
+var errWrongPassword = vigil.Errorf(vigil.EUNAUTHENTICATED, "The password is not right")
+
+// notConfirmed is the refusal of a second-factor set-up from a signed-in
+// session whose user has not given their password again lately (or, with
+// no password, signed in with single sign-on).
+func notConfirmed(hasPassword bool) error {
+	msg := "Enter your password again to set up a second factor."
+	if !hasPassword {
+		msg = "Sign in again with single sign-on to set up a second factor."
+	}
+	return &vigil.Error{Code: vigil.EUNAUTHENTICATED, Message: msg, Err: vigil.ErrNotConfirmed}
+}
+
 // dummyHash is verified when a username is unknown, so that a wrong
 // username takes as long to refuse as a wrong password.
 var (
@@ -293,8 +306,15 @@ func (s *SessionService) start(ctx context.Context, p *vigil.Principal, stage vi
 		if err := tx.proven(ctx, p.User.Username, proved); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, stage)
-			VALUES ($1, $2, $3, $3, $4, $5)`, hashToken(token), p.User.ID, instant(tx.now), instant(expires), string(stage)); err != nil {
+		// A single sign-on just now serves, for an account without a
+		// password, as the password given again.
+		var confirmed any
+		if how == ssoVia && stage == vigil.StageFull && !p.User.HasPassword {
+			confirmed = instant(tx.now)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, stage, confirmed_at)
+			VALUES ($1, $2, $3, $3, $4, $5, $6)`, hashToken(token), p.User.ID, instant(tx.now), instant(expires), string(stage),
+			confirmed); err != nil {
 			return err
 		}
 		tx.log(action, vigil.KindUser, []int64{p.User.ID}, vigil.OutcomeOK, how+", session "+string(stage))
@@ -330,6 +350,9 @@ type session struct {
 	lastSeen time.Time
 	expires  time.Time
 	stage    vigil.SignInStage
+	// confirmed is when the user last gave their password again in this
+	// session (or began it with single sign-on, having no password).
+	confirmed *time.Time
 }
 
 func (s *SessionService) lookup(ctx context.Context, token string) (*session, error) {
@@ -339,9 +362,9 @@ func (s *SessionService) lookup(ctx context.Context, token string) (*session, er
 	var ses session
 	err := s.db.readTx(ctx, func(tx *Tx) error {
 		var err error
-		ses.user, err = scanUser(tx.QueryRowContext(ctx, userSelect+", s.last_seen_at, s.expires_at, s.stage"+userFrom+
+		ses.user, err = scanUser(tx.QueryRowContext(ctx, userSelect+", s.last_seen_at, s.expires_at, s.stage, s.confirmed_at"+userFrom+
 			" JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", hashToken(token)),
-			scanInstant{&ses.lastSeen}, scanInstant{&ses.expires}, &ses.stage)
+			scanInstant{&ses.lastSeen}, scanInstant{&ses.expires}, &ses.stage, scanNullInstant{&ses.confirmed})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errSessionOver
 		}
@@ -412,7 +435,9 @@ func (s *SessionService) partialSession(ctx context.Context, token string) (*ses
 
 // sessionForFactor returns a session's user and TOTP state: a partial
 // session's, or (enrol) a full session's whose user has no second factor
-// yet and chooses to set one up.
+// yet and chooses to set one up, having given their password again within
+// ConfirmLifetime (or, without a password, signed in with single sign-on
+// within it). A partial session began with the password moments ago.
 func (s *SessionService) sessionForFactor(ctx context.Context, token string, enrol bool) (*session, string, int64, error) {
 	ses, err := s.lookup(ctx, token)
 	if err != nil {
@@ -420,6 +445,9 @@ func (s *SessionService) sessionForFactor(ctx context.Context, token string, enr
 	}
 	if ses.stage != vigil.StagePartial && !(enrol && !ses.user.SecondFactor) {
 		return nil, "", 0, vigil.Errorf(vigil.EINVALID, "You are already signed in")
+	}
+	if ses.stage == vigil.StageFull && (ses.confirmed == nil || !vigil.Millis(s.db.clock.Now()).Before(ses.confirmed.Add(vigil.ConfirmLifetime))) {
+		return nil, "", 0, notConfirmed(ses.user.HasPassword)
 	}
 	var secret sql.NullString
 	var last sql.NullInt64
@@ -434,6 +462,7 @@ func (s *SessionService) sessionForFactor(ctx context.Context, token string, enr
 // time-step so the code cannot be used again. A right code is refused
 // while the username is locked.
 func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, step int64, enrol bool) (*vigil.SignedIn, error) {
+	ended := 0
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
 		var until *time.Time
 		err := tx.QueryRowContext(ctx, "SELECT locked_until FROM sign_in_failures WHERE username = $1", ses.user.Username).
@@ -459,8 +488,18 @@ func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errBadCode // replayed, or enrolled twice at once
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(old))
-		return err
+		if !enrol {
+			_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", hashToken(old))
+			return err
+		}
+		// A new second factor ends every other session of the account:
+		// one begun before it may be someone else's.
+		if res, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", ses.user.ID); err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		ended = int(n) - 1
+		return nil
 	})
 	if errors.Is(err, errLockedNow) {
 		return nil, s.refuseLocked(ctx, ses.user.Username, ses.user.ID, vigil.ActionSecondFactor)
@@ -470,7 +509,7 @@ func (s *SessionService) upgrade(ctx context.Context, old string, ses *session, 
 	}
 	how := "second factor"
 	if enrol {
-		how = "second factor enrolled"
+		how = "second factor enrolled, " + itoa(ended) + " other sessions ended"
 	}
 	ses.user.SecondFactor = true
 	token, err := s.start(ctx, principalOf(ses.user, "session"), vigil.StageFull, vigil.ActionSecondFactor, how, codeFactor)
@@ -510,6 +549,56 @@ func (s *SessionService) SecondFactor(ctx context.Context, token, code string) (
 		return nil, s.wrongCode(ctx, ses, "wrong code")
 	}
 	return s.upgrade(ctx, token, ses, step, false)
+}
+
+// ConfirmPassword implements vigil.SessionService.
+func (s *SessionService) ConfirmPassword(ctx context.Context, token, password string) error {
+	ses, err := s.lookup(ctx, token)
+	if err != nil {
+		return err
+	}
+	if ses.stage != vigil.StageFull {
+		return errSessionOver
+	}
+	name, id := ses.user.Username, ses.user.ID
+	locked, err := s.lockedOut(ctx, name)
+	if err != nil {
+		return err
+	}
+	if locked {
+		return s.refuseLocked(ctx, name, id, vigil.ActionSignIn)
+	}
+	var hash sql.NullString
+	if err := s.db.read.QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = $1", id).Scan(&hash); err != nil {
+		return s.db.mapErr(err)
+	}
+	if !hash.Valid {
+		return vigil.Errorf(vigil.EINVALID, "Your account has no password: sign in again with single sign-on instead")
+	}
+	if ok, err := s.db.hasher.Verify(password, hash.String); err != nil || !ok {
+		locked, err := s.fail(ctx, name, id, vigil.ActionSignIn, "wrong password given again", passwordFactor)
+		switch {
+		case err != nil:
+			return err
+		case locked:
+			return s.lockedError()
+		}
+		return errWrongPassword
+	}
+	o := vigil.OriginFrom(ctx)
+	p := principalOf(ses.user, "session")
+	p.Client, p.RequestID = o.Client, o.RequestID
+	return s.db.writeTx(vigil.WithPrincipal(ctx, p), func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET confirmed_at = $1 WHERE token_hash = $2",
+			instant(tx.now), hashToken(token)); err != nil {
+			return err
+		}
+		if err := tx.proven(ctx, name, passwordFactor); err != nil {
+			return err
+		}
+		tx.log(vigil.ActionSignIn, vigil.KindUser, []int64{id}, vigil.OutcomeOK, "password given again, to set up a second factor")
+		return nil
+	})
 }
 
 // BeginEnrolment implements vigil.SessionService.

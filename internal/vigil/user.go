@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -215,6 +216,15 @@ type Enrolment struct {
 	URL    string
 }
 
+// ConfirmLifetime is how long a signed-in session may set up a second
+// factor after its user gave their password again (or, for an account
+// without a password, signed in with single sign-on).
+const ConfirmLifetime = 10 * time.Minute
+
+// ErrNotConfirmed is the cause of the refusal of a change that needs the
+// password given again (or a fresh single sign-on) first.
+var ErrNotConfirmed = errors.New("the password has not been given again")
+
 // SessionService signs people in and out. Sessions live in the database so
 // that any instance can serve any user.
 type SessionService interface {
@@ -224,11 +234,18 @@ type SessionService interface {
 	// SecondFactor checks a code for a partial session and, when it is
 	// right, replaces the session with a full one (a new token).
 	SecondFactor(ctx context.Context, token, code string) (*SignedIn, error)
+	// ConfirmPassword checks the password of a signed-in session's user
+	// again, so that for ConfirmLifetime the session may set up a second
+	// factor. A wrong password counts towards the lockout as at sign-in.
+	ConfirmPassword(ctx context.Context, token, password string) error
 	// BeginEnrolment creates (or returns the pending) second-factor secret
-	// for a partial session's user, or for a signed-in user who has none
-	// and chooses to set one up.
+	// for a partial session's user (just after their password), or for a
+	// signed-in user who has none and chooses to set one up, once they
+	// have given their password again (ErrNotConfirmed until then) or, for
+	// an account without a password, just after single sign-on.
 	BeginEnrolment(ctx context.Context, token string) (*Enrolment, error)
-	// CompleteEnrolment confirms the pending secret with a code and
+	// CompleteEnrolment confirms the pending secret with a code, as
+	// BeginEnrolment allows, ends the account's other sessions and
 	// replaces the session with a full one.
 	CompleteEnrolment(ctx context.Context, token, code string) (*SignedIn, error)
 	// Authenticate returns the principal behind a session token, refreshing

@@ -81,10 +81,8 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	if vigil.PrincipalFrom(r.Context()) != nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
+	// Someone signed in may sign in again, to confirm it is them (an
+	// account without a password, before it sets up a second factor).
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, vigil.Errorf(vigil.EINVALID, "The form could not be read"))
 		return
@@ -214,6 +212,13 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	// Signing in again ends the session it was signed in with before.
+	if c, err := r.Cookie(s.sessionCookie(r)); err == nil && c.Value != "" && c.Value != in.Token {
+		if err := s.svc.Sessions.SignOut(ctx, c.Value); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	s.setSession(w, r, in.Token)
 	s.signedIn(w, r, in, a.Next)

@@ -2,11 +2,13 @@ package web
 
 import (
 	"encoding/base64"
+	"errors"
 	"html/template"
 	"image/png"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/pquerna/otp"
@@ -256,14 +258,48 @@ func (s *Server) signedOutPage(w http.ResponseWriter, r *http.Request) {
 		Data: r.URL.Query().Get("everywhere") == "1"})
 }
 
+// reconfirmData is the page that asks a signed-in user to confirm it is
+// them before they set up a second factor: their password again or, for
+// an account without one, single sign-on again.
+type reconfirmData struct {
+	HasPassword bool
+	// SSO is the single sign-on provider, when there is one.
+	SSO *OIDC
+	// Minutes is how long the confirmation lasts.
+	Minutes int
+}
+
+// reconfirm shows the page that asks the signed-in user to confirm it is
+// them, with err, if any, against what they must give.
+func (s *Server) reconfirm(w http.ResponseWriter, r *http.Request, status int, err error) {
+	p := vigil.PrincipalFrom(r.Context())
+	d := reconfirmData{HasPassword: p.User.HasPassword, SSO: s.cfg.OIDC, Minutes: int(vigil.ConfirmLifetime / time.Minute)}
+	if s.svc.SSO == nil {
+		d.SSO = nil
+	}
+	var errs []vigil.FieldError
+	if err != nil {
+		field := "password"
+		if !d.HasPassword {
+			field = "sign-in-again"
+		}
+		errs = []vigil.FieldError{{Field: field, Message: vigil.ErrorMessage(err)}}
+	}
+	s.render(w, r, status, "account-confirm", &Page{Title: "Confirm it is you", Data: d, Errors: errs})
+}
+
 // accountFactorPage lets a signed-in user without a second factor set one
-// up by choice.
+// up by choice, once they have confirmed it is them.
 func (s *Server) accountFactorPage(w http.ResponseWriter, r *http.Request) {
 	token, ok := s.fullToken(w, r)
 	if !ok {
 		return
 	}
 	d, err := s.enrolment(r, token)
+	if errors.Is(err, vigil.ErrNotConfirmed) {
+		s.reconfirm(w, r, http.StatusOK, nil)
+		return
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -272,12 +308,26 @@ func (s *Server) accountFactorPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "sign-in-set-up", &Page{Title: "Set up your second factor", Data: d})
 }
 
+// accountFactor takes the password given again, or the code that
+// completes the set-up.
 func (s *Server) accountFactor(w http.ResponseWriter, r *http.Request) {
 	token, ok := s.fullToken(w, r)
 	if !ok {
 		return
 	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, vigil.Errorf(vigil.EINVALID, "The form could not be read"))
+		return
+	}
+	if _, confirming := r.PostForm["password"]; confirming {
+		s.confirmPassword(w, r, token, r.PostForm.Get("password"))
+		return
+	}
 	in, err := s.svc.Sessions.CompleteEnrolment(r.Context(), token, strings.TrimSpace(r.PostFormValue("code")))
+	if errors.Is(err, vigil.ErrNotConfirmed) {
+		s.reconfirm(w, r, http.StatusUnauthorized, err)
+		return
+	}
 	if err != nil {
 		if vigil.ErrorCode(err) != vigil.EUNAUTHENTICATED && vigil.ErrorCode(err) != vigil.EINVALID {
 			s.pageError(w, r, err)
@@ -295,6 +345,24 @@ func (s *Server) accountFactor(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setSession(w, r, in.Token)
 	http.Redirect(w, r, "/account?second-factor=1", http.StatusSeeOther)
+}
+
+// confirmPassword checks the password given again and, when it is right,
+// goes on to the set-up.
+func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, token, password string) {
+	if password == "" {
+		s.reconfirm(w, r, http.StatusUnprocessableEntity, vigil.Errorf(vigil.EINVALID, "Enter your password"))
+		return
+	}
+	err := s.svc.Sessions.ConfirmPassword(r.Context(), token, password)
+	switch code := vigil.ErrorCode(err); code {
+	case "":
+		http.Redirect(w, r, "/account/second-factor", http.StatusSeeOther)
+	case vigil.EUNAUTHENTICATED, vigil.EINVALID:
+		s.reconfirm(w, r, statusOf[code], err)
+	default:
+		s.pageError(w, r, err)
+	}
 }
 
 // fullToken returns the session token of a signed-in user.

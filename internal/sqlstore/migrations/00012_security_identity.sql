@@ -1,6 +1,7 @@
 -- Identity hardening: second-factor failures counted apart from password
--- failures; read-only API tokens, and no token without an expiry; the
--- partner-agency role held alone.
+-- failures; the password given again before a second factor is set up;
+-- read-only API tokens, and no token without an expiry; the partner-agency
+-- role held alone.
 -- Type tokens in double braces are spelled per engine (see migrate.go);
 -- blocks between "+vigil postgres" (or "+vigil sqlite") and "+vigil end"
 -- are kept for that engine only.
@@ -47,6 +48,11 @@ DROP TABLE partner_role_check;
 -- only a right code, or the lock running out, does.
 ALTER TABLE sign_in_failures ADD COLUMN code_failures BIGINT NOT NULL DEFAULT 0;
 
+-- When a signed-in session's user last gave their password again (or, for
+-- an account without one, signed in with single sign-on): setting up a
+-- second factor needs it within the last ten minutes.
+ALTER TABLE sessions ADD COLUMN confirmed_at {{TIME}};
+
 -- A read-only token reads, lists and searches what its user may, and
 -- nothing else.
 ALTER TABLE api_tokens ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;
@@ -63,5 +69,6 @@ WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > strftime('%Y-%m
 -- +vigil end
 
 -- +goose Down
+ALTER TABLE sessions DROP COLUMN confirmed_at;
 ALTER TABLE api_tokens DROP COLUMN read_only;
 ALTER TABLE sign_in_failures DROP COLUMN code_failures;
