@@ -109,6 +109,13 @@ func LoadDemo(ctx context.Context, db *sqlstore.DB, cfg demo.Config, passwordHas
 		cfg.Scale, cfg.Seed, org.ChildCount)); err != nil {
 		return nil, err
 	}
+	if !cfg.NoMissing {
+		progress("break-glass openings", 0, len(demo.Openings()))
+		if err := openDemoRecords(ctx, db); err != nil {
+			return nil, fmt.Errorf("opening records with a reason: %w", err)
+		}
+		progress("break-glass openings", len(demo.Openings()), len(demo.Openings()))
+	}
 	// The bulk path bypasses the store's free-text hook: check the demo's
 	// free text now, so its findings are kept as a real force's would be.
 	progress("language", 0, 1)
@@ -184,4 +191,53 @@ func demoPlans(org *demo.Org, cfg demo.Config) func() iter.Seq2[vigil.Plan, erro
 			}
 		}
 	}
+}
+
+// openDemoRecords makes the demo's break-glass openings, each by its
+// person through the store, as they would: a record outside their area of
+// work, opened with a purpose and a reason, waiting for review.
+func openDemoRecords(ctx context.Context, db *sqlstore.DB) error {
+	sys, err := db.SystemPrincipal(ctx)
+	if err != nil {
+		return err
+	}
+	children := sqlstore.NewChildService(db)
+	for _, o := range demo.Openings() {
+		p, err := db.PrincipalFor(ctx, o.Username, "demo")
+		if err != nil {
+			return err
+		}
+		page, err := children.Children(vigil.WithPrincipal(ctx, sys), vigil.ChildFilter{LPAID: o.LPAID,
+			PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}})
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, len(page.Items))
+		for i, c := range page.Items {
+			ids[i] = c.ID
+		}
+		readable, err := db.ReadableBy(ctx, p, ids)
+		if err != nil {
+			return err
+		}
+		skip, opened := o.Skip, false
+		for _, id := range ids {
+			if readable[id] {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if _, err := children.OpenWithReason(vigil.WithPrincipal(ctx, p), id, o.Purpose, o.Reason); err != nil {
+				return err
+			}
+			opened = true
+			break
+		}
+		if !opened {
+			return fmt.Errorf("no record outside %s's area of work to open", o.Username)
+		}
+	}
+	return nil
 }

@@ -176,3 +176,9 @@ func TestParseScale(t *testing.T) {
 		t.Error("huge accepted")
 	}
 }
+
+func TestDemoOpeningsAreValid(t *testing.T) {
+	if !openingPurposesAreKnown() {
+		t.Error("a demo break-glass opening has an unknown purpose or a reason the rules refuse")
+	}
+}

@@ -496,14 +496,8 @@ func (s *ChildService) OpenWithReason(ctx context.Context, id int64, purpose, re
 		if err := tx.freeText(ctx, "break_glass.reason", "reason", out.ID, id, reason); err != nil {
 			return err
 		}
-		if p.User.SupervisorID != 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, created_at, kind, message, link)
-				VALUES ($1, $2, 'break_glass', $3, $4)`, p.User.SupervisorID, instant(tx.now),
-				p.User.DisplayName()+" opened a child's record outside their area of work. Their reason: "+reason,
-				"/access/break-glass"); err != nil {
-				return err
-			}
-		}
+		// The opener's supervisor sees it in My work (BreakGlassService.Tasks);
+		// without one, the Gold Group and auditors do, on the review page.
 		e := tx.entry(vigil.ActionBreakGlass, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "break-glass")
 		e.Purpose = reason
 		tx.pending = append(tx.pending, e)

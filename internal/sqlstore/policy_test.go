@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/vigilcp/vigil/internal/demo"
@@ -200,49 +202,103 @@ func TestPartnerSeesOnlyWhatIsShared(t *testing.T) {
 	})
 }
 
-// TestBreakGlassTellsTheSupervisor: opening a record with a reason puts a
-// notice in the supervisor's inbox and an entry in the review list.
+// TestBreakGlassTellsTheSupervisor: an opening is a task in the opener's
+// supervisor's work, naming the child only if the supervisor may read
+// them; the supervisor reviews it without holding the review permission;
+// the Gold Group sees every opening, marked where the supervisor is
+// absent or disabled; nobody else lists them, and nobody reviews their own.
 func TestBreakGlassTellsTheSupervisor(t *testing.T) {
 	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
 		svc := sqlstore.NewChildService(db)
 		resp := vigiltest.As(t, db, "response.officer")
+		sup := vigiltest.As(t, db, "designated.officer") // Ashvale LPA; supervises the response officer
 		theirs := allChildren(t, svc, resp)
-		var outside int64
-		for id := int64(1); id <= int64(org.ChildCount); id++ {
-			if !slices.Contains(theirs, id) {
-				outside = id
-				break
+		// One child the supervisor may read, one they may not.
+		var readable, unreadable int64
+		for id := int64(1); id <= int64(org.ChildCount) && (readable == 0 || unreadable == 0); id++ {
+			if slices.Contains(theirs, id) {
+				continue
+			}
+			_, err := svc.Child(sup, id)
+			switch {
+			case err == nil && readable == 0:
+				readable = id
+			case vigil.ErrorCode(err) == vigil.EFORBIDDEN && unreadable == 0:
+				unreadable = id
 			}
 		}
-		if _, err := svc.Child(resp, outside); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
-			t.Fatalf("before: %v", err)
+		if readable == 0 || unreadable == 0 {
+			t.Fatal("no pair of children to open")
 		}
-		if _, err := svc.OpenWithReason(resp, outside, "incident", "short"); vigil.ErrorCode(err) != vigil.EINVALID {
+		if _, err := svc.OpenWithReason(resp, readable, "incident", "short"); vigil.ErrorCode(err) != vigil.EINVALID {
 			t.Errorf("a too-short reason: %v", err)
 		}
-		bg, err := svc.OpenWithReason(resp, outside, "incident", "Found the child at a bus station at 02:00; need the care history")
+		reason := "Found the child at a bus station at 02:00; need the care history"
+		first, err := svc.OpenWithReason(resp, readable, "immediate_risk", reason)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := svc.Child(resp, outside)
-		if err != nil || !c.ByBreakGlass {
+		second, err := svc.OpenWithReason(resp, unreadable, "incident", "Called to a disturbance; checking who lives at the address")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := svc.Child(resp, readable); err != nil || !c.ByBreakGlass {
 			t.Fatalf("after: %+v %v", c, err)
 		}
-		sup := vigiltest.As(t, db, "designated.officer")
-		notes, err := db.Notifications(sup, true)
-		if err != nil || len(notes) != 1 || notes[0].Kind != "break_glass" {
-			t.Fatalf("the supervisor's inbox: %+v %v", notes, err)
-		}
 		reviews := sqlstore.NewBreakGlassService(db)
+		tasks, err := reviews.Tasks(sup)
+		if err != nil || len(tasks) != 2 {
+			t.Fatalf("the supervisor's tasks: %+v %v", tasks, err)
+		}
+		named, _ := svc.Child(vigiltest.AsSystem(t, db), readable)
+		hidden, _ := svc.Child(vigiltest.AsSystem(t, db), unreadable)
+		for _, task := range tasks {
+			if task.Kind != vigil.TaskBreakGlassReview || !strings.Contains(task.Detail, reason) && task.RecordID == readable {
+				t.Errorf("a task: %+v", task)
+			}
+			switch task.RecordID {
+			case readable:
+				if !strings.Contains(task.Title, named.FullName()) {
+					t.Errorf("the task does not name a child the supervisor may read: %q", task.Title)
+				}
+			case unreadable:
+				if strings.Contains(task.Title, hidden.FamilyName) || !strings.Contains(task.Title, strconv.FormatInt(unreadable, 10)) {
+					t.Errorf("the task names a child the supervisor may not read, or gives no reference: %q", task.Title)
+				}
+			}
+		}
+		// Others have no such tasks, and may not list openings.
+		if tasks, err := reviews.Tasks(vigiltest.As(t, db, "missing.marlcombe")); err != nil || len(tasks) != 0 {
+			t.Errorf("another person's tasks: %+v %v", tasks, err)
+		}
 		if _, err := reviews.Openings(resp, true, vigil.PageRequest{}); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
 			t.Errorf("a response officer listed break-glass openings: %v", err)
 		}
+		if err := reviews.Review(resp, first.ID, "Looks fine to me"); vigil.ErrorCode(err) != vigil.EFORBIDDEN {
+			t.Errorf("reviewing one's own opening: %v", err)
+		}
+		// The supervisor, without the review permission, sees and reviews.
+		mine, err := reviews.Openings(sup, true, vigil.PageRequest{})
+		if err != nil || len(mine.Items) != 2 {
+			t.Fatalf("the supervisor's openings: %+v %v", mine.Items, err)
+		}
+		if err := reviews.Review(sup, first.ID, "Justified: child found at night"); err != nil {
+			t.Fatal(err)
+		}
+		if tasks, _ := reviews.Tasks(sup); len(tasks) != 1 || tasks[0].RecordID != unreadable {
+			t.Errorf("after reviewing, the supervisor's tasks: %+v", tasks)
+		}
+		// With the supervisor disabled, the Gold Group sees the opening
+		// marked as having no supervisor.
+		if err := sqlstore.NewUserService(db).DisableUser(vigiltest.AsSystem(t, db), "designated.officer"); err != nil {
+			t.Fatal(err)
+		}
 		gold := vigiltest.As(t, db, "gold.chair")
 		open, err := reviews.Openings(gold, true, vigil.PageRequest{})
-		if err != nil || len(open.Items) != 1 || open.Items[0].ID != bg.ID {
+		if err != nil || len(open.Items) != 1 || open.Items[0].ID != second.ID || !open.Items[0].NoSupervisor {
 			t.Fatalf("openings to review: %+v %v", open.Items, err)
 		}
-		if err := reviews.Review(gold, bg.ID, "Justified: child found at night"); err != nil {
+		if err := reviews.Review(gold, second.ID, "Justified: a call about the address"); err != nil {
 			t.Fatal(err)
 		}
 		if open, _ := reviews.Openings(gold, true, vigil.PageRequest{}); len(open.Items) != 0 {

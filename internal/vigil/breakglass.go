@@ -1,7 +1,9 @@
 package vigil
 
 import (
+	"context"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -102,3 +104,28 @@ func breakGlassReasonProblem(reason string) string {
 	}
 	return ""
 }
+
+// Task is one thing waiting for a person: what it is, about which record,
+// since when, and where to do it. My work lists each person's tasks; each
+// capability that hands work to a named person gives its own through a
+// TaskSource, so that a general inbox can gather them all.
+type Task struct {
+	Kind       string     `json:"kind"` // what sort of task: "break_glass_review"
+	Title      string     `json:"title"`
+	Detail     string     `json:"detail,omitempty"`
+	RecordKind RecordKind `json:"record_kind,omitempty"`
+	RecordID   int64      `json:"record_id,omitempty"`
+	Href       string     `json:"href"` // where the task is done
+	Since      time.Time  `json:"since"`
+}
+
+// TaskSource gives the principal's tasks of one kind, oldest first.
+type TaskSource interface {
+	Tasks(ctx context.Context) ([]Task, error)
+}
+
+// TaskBreakGlassReview is the task of reviewing a supervisee's opening.
+const TaskBreakGlassReview = "break_glass_review"
+
+// PurposeLabel is the opening's purpose as people say it.
+func (b BreakGlass) PurposeLabel() string { return BreakGlassPurposeLabel(b.Purpose) }

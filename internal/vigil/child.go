@@ -374,10 +374,18 @@ type BreakGlass struct {
 	Reason       string     `json:"reason"`
 	OpenedAt     time.Time  `json:"opened_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`
-	SupervisorID int64      `json:"supervisor_id,omitempty"`
-	ReviewedAt   *time.Time `json:"reviewed_at,omitempty"`
-	ReviewedBy   int64      `json:"reviewed_by,omitempty"`
-	ReviewNote   string     `json:"review_note,omitempty"`
+	// SupervisorID is the opener's supervisor, who reviews the opening;
+	// NoSupervisor says they have none, or theirs is disabled, so the
+	// Gold Group and auditors review it.
+	SupervisorID   int64      `json:"supervisor_id,omitempty"`
+	SupervisorName string     `json:"supervisor,omitempty"`
+	NoSupervisor   bool       `json:"no_supervisor"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
+	ReviewedBy     int64      `json:"reviewed_by,omitempty"`
+	ReviewNote     string     `json:"review_note,omitempty"`
+	// ChildName is the child's name when the reader may read the child;
+	// otherwise only the record's reference (RecordKind and RecordID).
+	ChildName string `json:"child_name,omitempty"`
 }
 
 // ChildService reads children's records and decides who else may.
@@ -425,13 +433,22 @@ type ChildService interface {
 	MatchChildren(ctx context.Context, q ChildQuery) ([]ChildMatch, error)
 }
 
-// BreakGlassService lets supervisors and auditors review openings.
+// BreakGlassService lets supervisors, the Gold Group and auditors review
+// openings. A person's supervisor reviews their openings whatever roles
+// the supervisor holds; those with the review permission see every
+// opening, marked where the opener has no supervisor (or a disabled one).
 type BreakGlassService interface {
 	// Openings lists break-glass openings, newest first; only those not
-	// yet reviewed when pending is true.
+	// yet reviewed when pending is true. Reviewers see every opening;
+	// a supervisor without the review permission sees those of the people
+	// they supervise.
 	Openings(ctx context.Context, pending bool, page PageRequest) (Page[BreakGlass], error)
-	// Review records that an opening has been looked at, with a note.
+	// Review records that an opening has been looked at, with a note: by
+	// a reviewer or the opener's supervisor, never the opener.
 	Review(ctx context.Context, id int64, note string) error
+	// Tasks are the openings waiting for the principal's review as a
+	// supervisor, for My work.
+	TaskSource
 }
 
 // Notification is a message for one user (a supervisor told of a

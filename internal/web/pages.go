@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/vigilcp/vigil/internal/vigil"
 )
@@ -10,6 +11,8 @@ import (
 type homeData struct {
 	Name, Username, Rank, Role, TeamName, ForceName string
 	TeamID                                          int64
+	// Tasks waiting for this person, oldest first, from every source.
+	Tasks []vigil.Task
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -37,5 +40,26 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	for _, src := range s.taskSources() {
+		tasks, err := src.Tasks(vigil.WithPurpose(r.Context(), purposeMyWork))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.Tasks = append(d.Tasks, tasks...)
+	}
+	slices.SortStableFunc(d.Tasks, func(a, b vigil.Task) int { return a.Since.Compare(b.Since) })
 	s.render(w, r, http.StatusOK, "home", &Page{Title: "My work", Data: d})
+}
+
+const purposeMyWork = "seeing the work waiting for me"
+
+// taskSources are the services that hand work to a named person: My work
+// gathers their tasks (break-glass openings to review, for now).
+func (s *Server) taskSources() []vigil.TaskSource {
+	var out []vigil.TaskSource
+	if s.svc.BreakGlass != nil {
+		out = append(out, s.svc.BreakGlass)
+	}
+	return out
 }
