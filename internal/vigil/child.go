@@ -365,15 +365,15 @@ func ValidateLift(reason string) error {
 // BreakGlass is an opening of a record outside the opener's scope, with
 // their reason; supervisors and auditors review them.
 type BreakGlass struct {
-	ID           int64      `json:"id"`
-	UserID       int64      `json:"user_id"`
-	Username     string     `json:"username"`
-	RecordKind   RecordKind `json:"record_kind"`
-	RecordID     int64      `json:"record_id"`
-	Purpose      string     `json:"purpose"` // a code of BreakGlassPurposes
-	Reason       string     `json:"reason"`
-	OpenedAt     time.Time  `json:"opened_at"`
-	ExpiresAt    time.Time  `json:"expires_at"`
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Username   string     `json:"username"`
+	RecordKind RecordKind `json:"record_kind"`
+	RecordID   int64      `json:"record_id"`
+	Purpose    string     `json:"purpose"` // a code of BreakGlassPurposes
+	Reason     string     `json:"reason"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
 	// SupervisorID is the opener's supervisor, who reviews the opening;
 	// NoSupervisor says they have none, or theirs is disabled, so the
 	// Gold Group and auditors review it.
