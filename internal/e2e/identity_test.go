@@ -148,10 +148,23 @@ func TestSharingJourney(t *testing.T) {
 	}
 	b.checkPage("child-outside")
 	outside := b.path()
+	// A reason that says nothing is refused, with the purpose asked for.
+	b.fill("#reason", "asdf asdf asdf asdf asdf")
+	b.click("main form button[type=submit]")
+	if !strings.Contains(b.text(".govuk-error-summary"), "Select why you need to open this record") ||
+		!strings.Contains(b.text(".govuk-error-summary"), "four different words") {
+		t.Fatalf("a weak reason with no purpose: %q", b.text(".govuk-error-summary"))
+	}
+	b.checkPage("child-outside-error")
+	b.check("#purpose")
 	b.fill("#reason", "Found the child at the bus station at 2am; need their care history")
 	b.click("main form button[type=submit]")
 	if b.path() != outside+"?opened=1" || !strings.Contains(b.text(".govuk-notification-banner"), "supervisor has been told") {
 		t.Fatalf("after giving a reason: %s %q", b.path(), b.text("main"))
+	}
+	// Opened to read: nothing on the page offers a change.
+	if b.count("a[href$='/share']")+b.count("a[href$='/restrict']") != 0 {
+		t.Error("a record opened with a reason offers sharing or restricting")
 	}
 	b.signOut()
 
@@ -175,14 +188,36 @@ func TestSharingJourney(t *testing.T) {
 	b.checkPage("access-log-error")
 	b.signOut()
 
-	b.signIn("gold.chair")
-	b.visit("/access/break-glass")
+	// The response officer's supervisor finds the opening in My work and
+	// reviews it there, without the review permission.
+	b.signIn("designated.officer")
+	b.visit("/")
+	if !strings.Contains(b.text("main"), "Review: response.officer opened") ||
+		!strings.Contains(b.text("main"), "Found the child at the bus station at 2am") {
+		t.Fatalf("the supervisor's My work: %q", b.text("main"))
+	}
+	b.checkPage("my-work-tasks")
+	tasks := b.count("main a[href^='/access/break-glass#opening-']")
+	b.click("main a[href^='/access/break-glass#opening-']")
 	b.checkPage("break-glass-review")
-	b.fill("textarea[name=note]", "Justified: child found at night, care history needed")
-	b.click("main form button[type=submit]")
-	if !strings.Contains(b.text("main"), "Nothing is waiting for review") {
+	id := strings.TrimPrefix(b.attr("main .govuk-summary-card", "id"), "opening-")
+	b.fill("#note-"+id, "Justified: child found at night, care history needed")
+	b.click("#opening-" + id + " form button[type=submit]")
+	if !strings.Contains(b.text(".govuk-notification-banner"), "review has been recorded") {
 		t.Errorf("after reviewing: %q", b.text("main"))
 	}
+	b.visit("/")
+	if n := b.count("main a[href^='/access/break-glass#opening-']"); n != tasks-1 {
+		t.Errorf("the supervisor's My work has %d openings to review after one review, want %d", n, tasks-1)
+	}
+	b.signOut()
+
+	b.signIn("gold.chair")
+	b.visit("/access/break-glass?all=1")
+	if !strings.Contains(b.text("main"), "Justified: child found at night") {
+		t.Errorf("the Gold Group chair's review page lacks the supervisor's review: %q", b.text("main"))
+	}
+	b.checkPage("break-glass-all")
 }
 
 // TestChooseSecondFactor: an auditor, who need not, sets up a second
