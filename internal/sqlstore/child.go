@@ -426,6 +426,7 @@ func (tx *Tx) decideChild(ctx context.Context, action vigil.Action, id int64) (v
 	if !d.Allowed {
 		return d, "", tx.refuse(action, vigil.KindChild, []int64{id}, d, "Child")
 	}
+	tx.glass = tx.glass || d.ByBreakGlass
 	return d, reason, nil
 }
 
@@ -498,8 +499,8 @@ func (s *ChildService) OpenWithReason(ctx context.Context, id int64, purpose, re
 		}
 		// The opener's supervisor sees it in My work (BreakGlassService.Tasks);
 		// without one, the Gold Group and auditors do, on the review page.
-		e := tx.entry(vigil.ActionBreakGlass, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "break-glass")
-		e.Purpose = reason
+		e := tx.entry(vigil.ActionBreakGlass, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "break-glass: "+vigil.BreakGlassPurposeLabel(purpose))
+		e.Purpose, e.BreakGlass = reason, true
 		tx.pending = append(tx.pending, e)
 		return nil
 	})

@@ -175,6 +175,7 @@ func (tx *Tx) decideEpisode(ctx context.Context, action vigil.Action, id int64) 
 		return nil, err
 	}
 	e.ByBreakGlass = d.ByBreakGlass
+	tx.glass = tx.glass || d.ByBreakGlass
 	return e, nil
 }
 

@@ -28,6 +28,9 @@ type Tx struct {
 	// refusals to log in a transaction of their own if the work fails.
 	pending, denied []vigil.AccessEntry
 	origin          vigil.Origin
+	// glass says a decision in this transaction let the principal in only
+	// through a break-glass opening: its access-log entries are marked so.
+	glass bool
 	// scanning says the language checker is rechecking stored text: no
 	// writer is present to give a reason for flagged wording.
 	scanning bool
@@ -76,6 +79,11 @@ func (db *DB) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn f
 			}
 		}
 		return db.mapErr(err)
+	}
+	if tx.glass {
+		for i := range tx.pending {
+			tx.pending[i].BreakGlass = true
+		}
 	}
 	if len(tx.pending) > 0 && !db.noAccessLog {
 		if opts != nil && opts.ReadOnly {

@@ -51,8 +51,11 @@ type AccessEntry struct {
 	Reason     string     `json:"reason"`
 	Outcome    string     `json:"outcome"`
 	TeamID     int64      `json:"team_id,omitempty"`
-	PrevHash   string     `json:"prev_hash"`
-	Hash       string     `json:"hash"`
+	// BreakGlass says the work was done under a break-glass opening: the
+	// records were open to the person only because they gave a reason.
+	BreakGlass bool   `json:"break_glass,omitempty"`
+	PrevHash   string `json:"prev_hash"`
+	Hash       string `json:"hash"`
 }
 
 // IDsText is the record ids as stored: space-separated, in order.
@@ -105,6 +108,11 @@ func (e AccessEntry) ComputeHash() string {
 	field(e.Reason)
 	field(e.Outcome)
 	field(strconv.FormatInt(e.TeamID, 10))
+	// Added later: hashed only when set, so earlier entries keep their
+	// hashes (the length prefixes keep the encodings apart).
+	if e.BreakGlass {
+		field("break-glass")
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

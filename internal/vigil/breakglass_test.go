@@ -91,3 +91,25 @@ func TestValidateBreakGlass(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalsSayWhy: a partner is told a record not shared with them does
+// not exist, but a shared one they may not change is refused as such; a
+// read-only token says it is read-only.
+func TestRefusalsSayWhy(t *testing.T) {
+	partner := &Principal{User: User{ID: 9}, Roles: []Role{RolePartner}, Scope: ScopeAgency, AgencyID: 3}
+	shared := RecordFacts{SharedWith: []int64{3}}
+	if err := Refuse(partner, Decide(partner, ActionUpdate, KindChild, shared), "Child"); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("a partner changing a shared record: %v", err)
+	}
+	if err := Refuse(partner, Decide(partner, ActionUpdate, KindChild, RecordFacts{}), "Child"); ErrorCode(err) != ENOTFOUND {
+		t.Errorf("a partner changing a record not shared: %v", err)
+	}
+	token := &Principal{User: User{ID: 8}, Roles: []Role{RoleMissingCoordinator}, Scope: ScopeForce, ReadOnly: true}
+	err := Refuse(token, Decide(token, ActionUpdate, KindChild, RecordFacts{}), "Child")
+	if ErrorCode(err) != EFORBIDDEN || !strings.Contains(ErrorMessage(err), "read-only") || !strings.Contains(DenialReason(err), "read-only") {
+		t.Errorf("a read-only token changing a record: %v (%q)", err, DenialReason(err))
+	}
+	if d := Decide(token, ActionRead, KindChild, RecordFacts{}); !d.Allowed {
+		t.Errorf("a read-only token reading: %+v", d)
+	}
+}

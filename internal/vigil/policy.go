@@ -291,6 +291,11 @@ type Decision struct {
 	CanBreakGlass bool
 	// Restricted says a whole-record restriction holds the principal back.
 	Restricted bool
+	// NoPermission says no role of the principal's (or a read-only token)
+	// allows the action; Shown says the principal may nonetheless see
+	// the record, so a partner agency is told it is refused, not that it
+	// does not exist.
+	NoPermission, Shown bool
 	// ReadOnlyOpening says the principal holds a break-glass opening of
 	// the record, which lets them read it but not take this action.
 	ReadOnlyOpening bool
@@ -313,7 +318,10 @@ func Decide(p *Principal, action Action, kind RecordKind, f RecordFacts) Decisio
 		return Decision{Reason: "account disabled"}
 	}
 	if !p.Has(action, kind) {
-		return Decision{Reason: "no role grants " + string(action) + " " + string(kind)}
+		// A partner is told a record not shared with them does not exist,
+		// but one that is shared may be refused for what it is.
+		return Decision{Reason: noPermission(p, action, kind), NoPermission: true,
+			Shown: inScope(p, f) && !(f.Restricted && !restrictionAllows(p, f))}
 	}
 	if f.Restricted && !restrictionAllows(p, f) {
 		return Decision{Reason: "restricted to named people or roles", Restricted: true}
@@ -377,10 +385,21 @@ func Require(ctx context.Context, action Action, kind RecordKind) error {
 		return Errorf(EFORBIDDEN, "This account is disabled")
 	}
 	if !p.Has(action, kind) {
-		return &Error{Code: EFORBIDDEN, Message: "You do not have permission to do that",
-			Err: denial{action, kind, "no role grants " + string(action) + " " + string(kind)}}
+		msg := "You do not have permission to do that"
+		if p.ReadOnly && !ReadsOnly(action) {
+			msg = "This API token is read-only: it may read, list and search, nothing else"
+		}
+		return &Error{Code: EFORBIDDEN, Message: msg, Err: denial{action, kind, noPermission(p, action, kind)}}
 	}
 	return nil
+}
+
+// noPermission is why a principal lacks a permission, for the access log.
+func noPermission(p *Principal, action Action, kind RecordKind) string {
+	if p.ReadOnly && !ReadsOnly(action) {
+		return "read-only token: " + string(action) + " " + string(kind) + " refused"
+	}
+	return "no role grants " + string(action) + " " + string(kind)
 }
 
 // denial is the cause inside a permission error, for the access log.
@@ -418,8 +437,15 @@ func DenialReason(err error) string {
 // for partner-agency users (they may not learn that a record they were not
 // given exists), forbidden with the offer of break-glass otherwise.
 func Refuse(p *Principal, d Decision, what string) error {
-	if p != nil && p.Scope == ScopeAgency {
+	if p != nil && p.Scope == ScopeAgency && !(d.NoPermission && d.Shown) {
 		return &Error{Code: ENOTFOUND, Message: what + " not found", Err: denial{reason: d.Reason}}
+	}
+	if d.NoPermission {
+		msg := "You do not have permission to do that"
+		if p != nil && p.ReadOnly {
+			msg = "This API token is read-only: it may read, list and search, nothing else"
+		}
+		return &Error{Code: EFORBIDDEN, Message: msg, Err: denial{reason: d.Reason}}
 	}
 	if d.ReadOnlyOpening {
 		return &Error{Code: EFORBIDDEN, Message: "You opened this " + strings.ToLower(what) + " with a reason, which lets you read it only. " +
