@@ -74,10 +74,11 @@ func (tx *Tx) appendLog(ctx context.Context, entries []vigil.AccessEntry) error 
 		e.Seq, e.PrevHash = seq, prev
 		e.Hash = e.ComputeHash()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO access_log (seq, at, user_id, username, via, client, request_id,
-			action, record_kind, record_ids, purpose, reason, outcome, team_id, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			action, record_kind, record_ids, purpose, reason, outcome, team_id, prev_hash, hash, break_glass)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			e.Seq, instant(e.At), nullIfZero(e.UserID), e.Username, e.Via, e.Client, e.RequestID, string(e.Action),
-			string(e.RecordKind), e.IDsText(), e.Purpose, e.Reason, e.Outcome, nullIfZero(e.TeamID), e.PrevHash, e.Hash); err != nil {
+			string(e.RecordKind), e.IDsText(), e.Purpose, e.Reason, e.Outcome, nullIfZero(e.TeamID), e.PrevHash, e.Hash,
+			e.BreakGlass); err != nil {
 			return fmt.Errorf("appending to the access log: %w", err)
 		}
 		prev = e.Hash
@@ -116,13 +117,13 @@ func (db *DB) AccessLogHead(ctx context.Context) (int64, string, error) {
 }
 
 const accessCols = `seq, at, user_id, username, via, client, request_id, action, record_kind, record_ids, purpose,
-	reason, outcome, team_id, prev_hash, hash`
+	reason, outcome, team_id, prev_hash, hash, break_glass`
 
 func scanAccess(row scanner) (vigil.AccessEntry, error) {
 	var e vigil.AccessEntry
 	var ids string
 	err := row.Scan(&e.Seq, scanInstant{&e.At}, nullInt{&e.UserID}, &e.Username, &e.Via, &e.Client, &e.RequestID,
-		&e.Action, &e.RecordKind, &ids, &e.Purpose, &e.Reason, &e.Outcome, nullInt{&e.TeamID}, &e.PrevHash, &e.Hash)
+		&e.Action, &e.RecordKind, &ids, &e.Purpose, &e.Reason, &e.Outcome, nullInt{&e.TeamID}, &e.PrevHash, &e.Hash, &e.BreakGlass)
 	if err != nil {
 		return e, err
 	}

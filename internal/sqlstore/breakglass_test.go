@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"context"
+	"slices"
 	"testing"
 
 	"github.com/vigilcp/vigil/internal/sqlstore"
@@ -132,6 +134,35 @@ func TestBreakGlassOpensForReadingOnly(t *testing.T) {
 		}
 		if !logged(t, db, vigil.KindChild, child, vigil.ActionShare, vigil.OutcomeDenied) {
 			t.Error("the refused share is not in the access log")
+		}
+		// The reads under the opening are marked so in the access log;
+		// the coordinator's reads elsewhere are not.
+		page, err := sqlstore.NewAccessLogService(db).AccessLog(vigiltest.As(t, db, "auditor"), vigil.AccessLogFilter{
+			UserID: userID(t, db, "missing.marlcombe"), PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		marked := map[string]bool{}
+		for _, e := range page.Items {
+			if e.Outcome != vigil.OutcomeOK {
+				continue
+			}
+			about := slices.Contains(e.RecordIDs, child) || slices.Contains(e.RecordIDs, episode.ID)
+			if e.BreakGlass != about && e.Action != vigil.ActionList && e.Action != vigil.ActionBreakGlass {
+				t.Errorf("entry %d (%s %s %v, %q) marked break-glass %v", e.Seq, e.Action, e.RecordKind, e.RecordIDs, e.Reason, e.BreakGlass)
+			}
+			if e.BreakGlass {
+				marked[string(e.Action)+" "+string(e.RecordKind)+" "+e.Reason] = true
+			}
+		}
+		for _, want := range []string{"read child break-glass", "read child history", "read child shares", "read missing_episode "} {
+			if !marked[want] {
+				t.Errorf("no break-glass entry %q among %v", want, marked)
+			}
+		}
+		// The marked entries hash as they are stored.
+		if res, err := db.VerifyAccessLog(context.Background(), nil, nil); err != nil || res.Problem != "" {
+			t.Errorf("the access log with break-glass entries does not verify: %+v %v", res, err)
 		}
 	})
 }
