@@ -461,3 +461,21 @@ type Notification struct {
 	Link      string     `json:"link,omitempty"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
 }
+
+// childPermissions: children's records. Partner-agency practitioners read
+// the children shared with their agency and never break glass.
+var childPermissions = map[Role][]Permission{
+	RoleCallHandler:        perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionBreakGlass),
+	RoleControlRoomManager: perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionBreakGlass),
+	RoleResponseOfficer:    perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionBreakGlass),
+	RoleMissingCoordinator: perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionExport, ActionShare,
+		ActionRestrict, ActionBreakGlass),
+	RoleOffenderManager: perms(KindChild, ActionRead, ActionList, ActionSearch, ActionBreakGlass),
+	RoleMOSOVOManager:   perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport, ActionBreakGlass),
+	RoleMASHPractitioner: perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionExport, ActionShare,
+		ActionRestrict, ActionBreakGlass),
+	RoleDesignatedOfficer: perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionBreakGlass),
+	RolePartner:           perms(KindChild, ActionRead, ActionList, ActionSearch),
+	RoleAuditor:           perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),
+	RoleSeniorLeader:      perms(KindChild, ActionRead, ActionList, ActionSearch),
+}

@@ -106,3 +106,10 @@ func KeepReason(ctx context.Context, field string) string {
 	m, _ := ctx.Value(keepKey{}).(map[string]string)
 	return m[field]
 }
+
+// languagePermissions: the language checker's findings and lexicon.
+var languagePermissions = map[Role][]Permission{
+	RoleAuditor:       perms(KindLanguage, ActionRead, ActionList),
+	RoleSeniorLeader:  perms(KindLanguage, ActionRead, ActionList),
+	RoleAdministrator: perms(KindLanguage, ActionRead, ActionList, ActionUpdate),
+}

@@ -444,3 +444,27 @@ type RHIDetails struct {
 	OfferedAt, DeclinedAt, CompletedAt *time.Time
 	Notes                              string
 }
+
+// missingPermissions: missing episodes, their figures and targets. Partner
+// agencies read the episodes of children shared with them and record
+// return home interviews.
+var missingPermissions = map[Role][]Permission{
+	RoleCallHandler: perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionDeploy, ActionUpdate),
+	RoleControlRoomManager: join(perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionRatify, ActionDeploy,
+		ActionUpdate, ActionClose), missingFigures),
+	RoleResponseOfficer: perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate),
+	RoleMissingCoordinator: join(perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate,
+		ActionReturnInterview, ActionClose, ActionPlan, ActionExport), missingFigures),
+	RoleOffenderManager:   perms(KindEpisode, ActionRead, ActionList),
+	RoleMOSOVOManager:     perms(KindEpisode, ActionRead, ActionList),
+	RoleMASHPractitioner:  join(perms(KindEpisode, ActionRead, ActionList, ActionUpdate, ActionPlan), missingFigures),
+	RoleDesignatedOfficer: join(perms(KindEpisode, ActionRead, ActionList, ActionUpdate), missingFigures),
+	RolePartner:           join(perms(KindEpisode, ActionRead, ActionList, ActionReturnInterview), perms(KindMissingTargets, ActionRead)),
+	RoleAuditor:           join(perms(KindEpisode, ActionRead, ActionList, ActionExport), missingFigures),
+	RoleSeniorLeader:      join(perms(KindEpisode, ActionRead, ActionList), missingFigures, perms(KindMissingTargets, ActionUpdate)),
+	RoleAdministrator:     perms(KindMissingTargets, ActionRead, ActionUpdate),
+}
+
+// missingFigures is the missing-children dashboard and the targets it
+// measures against.
+var missingFigures = join(perms(KindMissingDashboard, ActionRead), perms(KindMissingTargets, ActionRead))

@@ -383,3 +383,14 @@ type OrgService interface {
 	// AgencyHistory returns the changes made to an agency, newest first.
 	AgencyHistory(ctx context.Context, id int64) ([]Change, error)
 }
+
+// organisationPermissions: every police role sees the organisation and
+// its staff; partner agencies see the names of teams and agencies;
+// administrators keep them.
+var organisationPermissions = mergePermissions(
+	each(police, perms(KindOrganisation, ActionRead), perms(KindPerson, ActionRead, ActionList, ActionSearch)),
+	map[Role][]Permission{
+		RolePartner: perms(KindOrganisation, ActionRead),
+		RoleAdministrator: join(perms(KindOrganisation, ActionRead, ActionCreate, ActionUpdate),
+			perms(KindPerson, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate)),
+	})

@@ -188,58 +188,42 @@ func join(ps ...[]Permission) []Permission {
 	return out
 }
 
-// staffDirectory is what every police role may see of the organisation.
-var staffDirectory = join(perms(KindOrganisation, ActionRead), perms(KindPerson, ActionRead, ActionList, ActionSearch))
-
 // RolePermissions is the permission data: what each role may do. Whether
-// it may do it to a particular record is then a matter of scope.
-var RolePermissions = map[Role][]Permission{
-	RoleCallHandler: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionDeploy, ActionUpdate)),
-	RoleControlRoomManager: join(staffDirectory,
-		perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate, ActionProfile, ActionLink, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionRatify, ActionDeploy, ActionUpdate, ActionClose),
-		missingFigures),
-	RoleResponseOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate, ActionProfile,
-		ActionLink, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate)),
-	RoleMissingCoordinator: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
-		ActionUpdate, ActionProfile, ActionLink, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList, ActionCreate, ActionGrade, ActionUpdate, ActionReturnInterview, ActionClose, ActionPlan, ActionExport),
-		missingFigures),
-	RoleOffenderManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList)),
-	RoleMOSOVOManager: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport,
-		ActionBreakGlass), perms(KindBreakGlass, ActionReview), perms(KindEpisode, ActionRead, ActionList)),
-	RoleMASHPractitioner: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionCreate,
-		ActionUpdate, ActionProfile, ActionLink, ActionExport, ActionShare, ActionRestrict, ActionBreakGlass),
-		perms(KindEpisode, ActionRead, ActionList, ActionUpdate, ActionPlan), missingFigures),
-	RoleDesignatedOfficer: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionUpdate,
-		ActionProfile, ActionLink, ActionBreakGlass), perms(KindEpisode, ActionRead, ActionList, ActionUpdate), missingFigures),
-	// Partner-agency practitioners see the names of teams and agencies, the
-	// children shared with their agency and those children's episodes, and
-	// record return home interviews; a carer's agency keeps the child's
-	// Philomena profile when it is shared with them. Never break-glass.
-	RolePartner: join(perms(KindOrganisation, ActionRead), perms(KindChild, ActionRead, ActionList, ActionSearch, ActionProfile),
-		perms(KindEpisode, ActionRead, ActionList, ActionReturnInterview), perms(KindMissingTargets, ActionRead)),
-	// Auditors read accounts too: "what has this user looked at" starts
-	// from a username.
-	RoleAuditor: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),
-		perms(KindAccessLog, ActionRead, ActionList, ActionSearch, ActionExport), perms(KindBreakGlass, ActionReview),
-		perms(KindUser, ActionRead, ActionList), perms(KindLanguage, ActionRead, ActionList),
-		perms(KindEpisode, ActionRead, ActionList, ActionExport), missingFigures),
-	RoleSeniorLeader: join(staffDirectory, perms(KindChild, ActionRead, ActionList, ActionSearch),
-		perms(KindBreakGlass, ActionReview), perms(KindLanguage, ActionRead, ActionList), perms(KindEpisode, ActionRead, ActionList),
-		missingFigures, perms(KindMissingTargets, ActionUpdate)),
-	RoleAdministrator: join(perms(KindOrganisation, ActionRead, ActionCreate, ActionUpdate),
-		perms(KindPerson, ActionRead, ActionList, ActionSearch, ActionCreate, ActionUpdate),
-		perms(KindUser, ActionRead, ActionList, ActionCreate, ActionUpdate, ActionGrant),
-		perms(KindLanguage, ActionRead, ActionList, ActionUpdate), perms(KindMissingTargets, ActionRead, ActionUpdate)),
+// it may do it to a particular record is then a matter of scope. Each
+// capability declares its roles' permissions in its own file (org.go,
+// user.go, child.go, profile.go, missing.go, language.go); they are merged
+// here once.
+var RolePermissions = mergePermissions(organisationPermissions, identityPermissions, childPermissions, profilePermissions,
+	missingPermissions, languagePermissions)
+
+// mergePermissions joins capabilities' permission tables, each role's
+// permissions in the order given, without repeats.
+func mergePermissions(tables ...map[Role][]Permission) map[Role][]Permission {
+	out := map[Role][]Permission{}
+	for _, t := range tables {
+		for _, r := range Roles {
+			for _, p := range t[r] {
+				if !slices.Contains(out[r], p) {
+					out[r] = append(out[r], p)
+				}
+			}
+		}
+	}
+	return out
 }
 
-// missingFigures is the missing-children dashboard and the targets it
-// measures against.
-var missingFigures = join(perms(KindMissingDashboard, ActionRead), perms(KindMissingTargets, ActionRead))
+// police are the roles of the force's own staff.
+var police = []Role{RoleCallHandler, RoleControlRoomManager, RoleResponseOfficer, RoleMissingCoordinator, RoleOffenderManager,
+	RoleMOSOVOManager, RoleMASHPractitioner, RoleDesignatedOfficer, RoleAuditor, RoleSeniorLeader}
+
+// each gives every one of the roles the same permissions.
+func each(roles []Role, ps ...[]Permission) map[Role][]Permission {
+	out := map[Role][]Permission{}
+	for _, r := range roles {
+		out[r] = join(ps...)
+	}
+	return out
+}
 
 // Has reports whether any of the principal's roles grants the permission.
 // A read-only principal holds only the read, list and search permissions

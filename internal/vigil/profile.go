@@ -300,3 +300,15 @@ type ProfileService interface {
 	Associate(ctx context.Context, id int64) (*LinkedRecord, error)
 	Place(ctx context.Context, id int64) (*LinkedRecord, error)
 }
+
+// profilePermissions: the Philomena profile and the people and places
+// linked to children. A carer's agency keeps the profile of a child shared
+// with it; links are police intelligence.
+var profilePermissions = map[Role][]Permission{
+	RoleControlRoomManager: perms(KindChild, ActionProfile, ActionLink),
+	RoleResponseOfficer:    perms(KindChild, ActionProfile, ActionLink),
+	RoleMissingCoordinator: perms(KindChild, ActionProfile, ActionLink),
+	RoleMASHPractitioner:   perms(KindChild, ActionProfile, ActionLink),
+	RoleDesignatedOfficer:  perms(KindChild, ActionProfile, ActionLink),
+	RolePartner:            perms(KindChild, ActionProfile),
+}

@@ -318,3 +318,14 @@ type FieldChange struct {
 	Before *string `json:"before"`
 	After  *string `json:"after"`
 }
+
+// identityPermissions: accounts, the access log and the review of
+// break-glass openings. Auditors read accounts too: "what has this user
+// looked at" starts from a username.
+var identityPermissions = map[Role][]Permission{
+	RoleMOSOVOManager: perms(KindBreakGlass, ActionReview),
+	RoleAuditor: join(perms(KindAccessLog, ActionRead, ActionList, ActionSearch, ActionExport), perms(KindBreakGlass, ActionReview),
+		perms(KindUser, ActionRead, ActionList)),
+	RoleSeniorLeader:  perms(KindBreakGlass, ActionReview),
+	RoleAdministrator: perms(KindUser, ActionRead, ActionList, ActionCreate, ActionUpdate, ActionGrant),
+}

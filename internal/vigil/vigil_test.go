@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -123,6 +124,32 @@ func TestValidateUsername(t *testing.T) {
 		"x y": false, "": false} {
 		if (ValidateUsername(name) == nil) != ok {
 			t.Errorf("username %q: valid=%v", name, !ok)
+		}
+	}
+}
+
+// TestPermissionsMerge: the capabilities' tables merge into one, each
+// permission once, and every role of the brief holds some permission.
+func TestPermissionsMerge(t *testing.T) {
+	a := map[Role][]Permission{RoleAuditor: perms(KindChild, ActionRead, ActionList)}
+	b := map[Role][]Permission{RoleAuditor: perms(KindChild, ActionList, ActionExport), RolePartner: perms(KindChild, ActionRead)}
+	m := mergePermissions(a, b)
+	if want := perms(KindChild, ActionRead, ActionList, ActionExport); !slices.Equal(m[RoleAuditor], want) {
+		t.Errorf("merged auditor: %v, want %v", m[RoleAuditor], want)
+	}
+	if len(m[RolePartner]) != 1 || len(m) != 2 {
+		t.Errorf("merged: %v", m)
+	}
+	for _, r := range Roles {
+		if len(RolePermissions[r]) == 0 {
+			t.Errorf("role %s holds no permission", r)
+		}
+		seen := map[Permission]bool{}
+		for _, p := range RolePermissions[r] {
+			if seen[p] {
+				t.Errorf("role %s holds %v twice", r, p)
+			}
+			seen[p] = true
 		}
 	}
 }
