@@ -2,9 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"iter"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,4 +107,115 @@ func loadForBench(b *testing.B, db *DB) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkVerifyAccessLog times a whole check of the access log (the
+// chain and the record index against it) beside the bare scans of the
+// same two tables that it cannot beat, in the same run:
+//
+//	VIGIL_BENCH_VERIFY_DB=sqlite:/tmp/verify.db go test -run '^$' -bench VerifyAccessLog -benchtime 1x ./internal/sqlstore/
+//
+// The database (sqlite:PATH, or an empty PostgreSQL database) is filled
+// once and kept (for `vigil accesslog verify --db URL`) with
+// VIGIL_BENCH_VERIFY_ENTRIES entries
+// (default 18,000) each naming 1,030 records, about the 18.5 million
+// index rows of the national demo; without the variable a small one is
+// made in a temporary folder.
+func BenchmarkVerifyAccessLog(b *testing.B) {
+	ctx := context.Background()
+	url, entries := os.Getenv("VIGIL_BENCH_VERIFY_DB"), 18_000
+	if url == "" {
+		url, entries = "sqlite:"+filepath.Join(b.TempDir(), "verify.db"), 500
+	}
+	if n, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_VERIFY_ENTRIES")); err == nil && n > 0 {
+		entries = n
+	}
+	db, err := Open(ctx, url, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if head, _, err := db.AccessLogHead(ctx); err != nil || head == 0 {
+		if _, err := db.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := fillVerifyFixture(ctx, db, entries, 1030); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var res VerifyResult
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			if res, err = db.VerifyAccessLog(ctx, nil, nil); err != nil || res.Problem != "" {
+				b.Fatal(res.Problem, err)
+			}
+		}
+		b.ReportMetric(float64(res.Entries), "entries")
+	})
+	b.Run("bare-scans", func(b *testing.B) {
+		for b.Loop() {
+			var n int64
+			var ids sql.RawBytes
+			rows, err := db.read.QueryContext(ctx, "SELECT seq, record_ids FROM access_log ORDER BY seq")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				if err := rows.Scan(&n, &ids); err != nil {
+					b.Fatal(err)
+				}
+			}
+			rows.Close()
+			if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM access_log_records").Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(n), "index-rows")
+		}
+	})
+}
+
+// fillVerifyFixture appends entries that each name perEntry records, with
+// their hash chain and their index rows, straight into the tables. Each
+// entry names a run of new ids so that index rows arrive in key order
+// and the fixture builds in seconds rather than hours.
+func fillVerifyFixture(ctx context.Context, db *DB, entries, perEntry int) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	prev, at := vigil.GenesisHash, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var index []indexRow
+	for s := int64(1); s <= int64(entries); s++ {
+		e := vigil.AccessEntry{Seq: s, At: at.Add(time.Duration(s) * time.Second), Username: "system", Via: "cli",
+			Action: vigil.ActionList, RecordKind: vigil.KindChild, Purpose: vigil.DefaultPurpose, Outcome: vigil.OutcomeOK, PrevHash: prev}
+		for i := range perEntry {
+			e.RecordIDs = append(e.RecordIDs, (s-1)*int64(perEntry)+int64(i)+1)
+		}
+		e.Hash = e.ComputeHash()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO access_log (seq, at, user_id, username, via, client, request_id,
+			action, record_kind, record_ids, purpose, reason, outcome, team_id, prev_hash, hash)
+			VALUES ($1, $2, NULL, $3, $4, '', '', $5, $6, $7, $8, '', $9, NULL, $10, $11)`,
+			e.Seq, instant(e.At), e.Username, e.Via, string(e.Action), string(e.RecordKind), e.IDsText(), e.Purpose, e.Outcome,
+			e.PrevHash, e.Hash); err != nil {
+			return err
+		}
+		for _, id := range e.RecordIDs {
+			index = append(index, indexRow{kind: string(e.RecordKind), id: id, seq: s})
+		}
+		if len(index) >= 30_000 || s == int64(entries) {
+			if err := (&Tx{Tx: tx, db: db, pool: db.write}).insertIndexRows(ctx, index); err != nil {
+				return err
+			}
+			index = index[:0]
+		}
+		prev = e.Hash
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE access_log_head SET seq = $1, hash = $2 WHERE id = 1", entries, prev); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE access_log_index_head SET seq = $1 WHERE id = 1", entries); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

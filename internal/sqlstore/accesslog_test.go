@@ -87,31 +87,39 @@ func TestAccessLogIsAppendOnly(t *testing.T) {
 	}
 }
 
+// TestVerifyCatchesTampering makes each kind of edit someone with the
+// database could make, on both engines, and checks that verify names the
+// entry it first shows at. The log is indexed up to a mark with two
+// entries after it, as in a running Vigil.
 func TestVerifyCatchesTampering(t *testing.T) {
-	pub, key, _ := ed25519.GenerateKey(nil)
-	_ = pub
+	_, key, _ := ed25519.GenerateKey(nil)
+	// Each tamper returns the entry verify must name; last is the newest
+	// entry and mark the last one indexed.
 	cases := []struct {
 		name   string
-		tamper func(t *testing.T, raw *sql.DB, last int64)
+		tamper func(t *testing.T, raw *sql.DB, last, mark int64) int64
 		want   string
-		badSeq func(last int64) int64
 	}{
-		{"one byte of one entry changed", func(t *testing.T, raw *sql.DB, last int64) {
+		{"one byte of one entry changed", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
 			mustExec(t, raw, "UPDATE access_log SET reason = reason || 'x' WHERE seq = 4")
-		}, "entry 4 has been altered", func(int64) int64 { return 4 }},
-		{"an entry's time moved", func(t *testing.T, raw *sql.DB, last int64) {
+			return 4
+		}, "entry 4 has been altered"},
+		{"an entry's records changed", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
 			mustExec(t, raw, "UPDATE access_log SET record_ids = '1' WHERE seq = 5")
-		}, "entry 5 has been altered", func(int64) int64 { return 5 }},
-		{"an entry removed", func(t *testing.T, raw *sql.DB, last int64) {
+			return 5
+		}, "entry 5 has been altered"},
+		{"an entry removed", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
 			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq = 3")
 			mustExec(t, raw, "DELETE FROM access_log WHERE seq = 3")
-		}, "entry 3 is missing", func(int64) int64 { return 3 }},
-		{"the newest entries removed", func(t *testing.T, raw *sql.DB, last int64) {
+			return 3
+		}, "entry 3 is missing"},
+		{"the newest entries removed", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
 			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq >= $1", last-1)
 			mustExec(t, raw, "DELETE FROM access_log WHERE seq >= $1", last-1)
 			mustExec(t, raw, "UPDATE access_log_head SET seq = $1, hash = (SELECT hash FROM access_log WHERE seq = $1)", last-2)
-		}, "are missing", func(last int64) int64 { return last - 1 }},
-		{"two entries swapped", func(t *testing.T, raw *sql.DB, last int64) {
+			return last - 1
+		}, "are missing"},
+		{"two entries swapped", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
 			// Every column but the position changes places.
 			cols := "at, user_id, username, via, client, request_id, action, record_kind, record_ids, purpose, reason, outcome, team_id, prev_hash, hash"
 			mustExec(t, raw, "CREATE TEMPORARY TABLE swap AS SELECT seq, "+cols+" FROM access_log WHERE seq IN (2, 3)")
@@ -120,16 +128,53 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				sets = append(sets, c+" = (SELECT "+c+" FROM swap WHERE swap.seq = 5 - access_log.seq)")
 			}
 			mustExec(t, raw, "UPDATE access_log SET "+strings.Join(sets, ", ")+" WHERE seq IN (2, 3)")
-		}, "does not follow", func(int64) int64 { return 2 }},
-		{"an index row removed", func(t *testing.T, raw *sql.DB, last int64) {
-			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq = $1", last-1)
-		}, "the record index does not match entry", func(last int64) int64 { return last - 1 }},
-		{"an index row added", func(t *testing.T, raw *sql.DB, last int64) {
+			return 2
+		}, "does not follow"},
+		{"an index row removed", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
+			seq := lastIndexed(t, raw, mark)
+			mustExec(t, raw, "DELETE FROM access_log_records WHERE seq = $1 AND record_id = (SELECT MIN(record_id) FROM access_log_records WHERE seq = $1)", seq)
+			return seq
+		}, "the record index does not match entry"},
+		{"an index row added", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
+			mustExec(t, raw, "INSERT INTO access_log_records (record_kind, record_id, seq) VALUES ('child', 999999, $1)", mark)
+			return mark
+		}, "holds child 999999, which the entry does not name"},
+		{"an index row moved to another record", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
+			// The count stays the same: a look at one child now shows as a
+			// look at another, and the first child's history loses it.
+			seq := lastIndexed(t, raw, mark)
+			mustExec(t, raw, `UPDATE access_log_records SET record_id = record_id + 1000000
+				WHERE seq = $1 AND record_id = (SELECT MIN(record_id) FROM access_log_records WHERE seq = $1)`, seq)
+			return seq
+		}, "the record index does not match entry"},
+		{"an index row moved to another kind of record", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
+			seq := lastIndexed(t, raw, mark)
+			mustExec(t, raw, `UPDATE access_log_records SET record_kind = 'user'
+				WHERE seq = $1 AND record_id = (SELECT MIN(record_id) FROM access_log_records WHERE seq = $1)`, seq)
+			return seq
+		}, "the record index does not match entry"},
+		{"an index row moved to another entry", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
+			// From the last indexed entry to the first that names nothing:
+			// each entry's count changes, the total does not.
+			from := lastIndexed(t, raw, mark)
+			var to int64
+			if err := raw.QueryRow("SELECT MIN(seq) FROM access_log WHERE record_ids = ''").Scan(&to); err != nil || to == 0 || to > mark {
+				t.Fatalf("no entry naming nothing before the mark: %d %v", to, err)
+			}
+			mustExec(t, raw, `UPDATE access_log_records SET seq = $2
+				WHERE seq = $1 AND record_id = (SELECT MIN(record_id) FROM access_log_records WHERE seq = $1)`, from, to)
+			return min(from, to)
+		}, "the record index does not match entry"},
+		{"an index row added past the mark", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
+			// Searches read the index whole: a row for an entry not yet
+			// indexed shows it as a look at a record it does not name.
 			mustExec(t, raw, "INSERT INTO access_log_records (record_kind, record_id, seq) VALUES ('child', 999999, $1)", last)
-		}, "the record index does not match entry", func(last int64) int64 { return last }},
-		{"the index mark moved past the end", func(t *testing.T, raw *sql.DB, last int64) {
+			return last
+		}, "past the index mark"},
+		{"the index mark moved past the end", func(t *testing.T, raw *sql.DB, last, mark int64) int64 {
 			mustExec(t, raw, "UPDATE access_log_index_head SET seq = $1", last+5)
-		}, "past the log's last entry", func(last int64) int64 { return last + 1 }},
+			return last + 1
+		}, "past the log's last entry"},
 	}
 	for _, e := range vigiltest.Engines() {
 		for _, tc := range cases {
@@ -138,27 +183,33 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				db := openMigrated(t, url)
 				loadSmallDemo(t, db)
 				fillLog(t, db)
-				if _, err := db.IndexAccessLog(context.Background()); err != nil {
-					t.Fatal(err)
+				ctx := context.Background()
+				indexAll(t, db)
+				// Two entries after the mark, one naming a record.
+				readOneChild(t, db)
+				sqlstore.NewSessionService(db).SignIn(ctx, "nobody", "wrong password here")
+				st, err := db.AccessLogIndexState(ctx)
+				if err != nil || st.Head < 10 || st.Indexed != st.Head-2 {
+					t.Fatalf("index state %+v %v", st, err)
 				}
-				last, hash, err := db.AccessLogHead(context.Background())
-				if err != nil || last < 8 {
-					t.Fatalf("head %d %v", last, err)
-				}
+				last, mark := st.Head, st.Indexed
+				_, hash, _ := db.AccessLogHead(ctx)
 				cps := []vigil.Checkpoint{vigil.SignCheckpoint(key, last, hash, time.Now())}
-				res, err := db.VerifyAccessLog(context.Background(), cps, nil)
+				res, err := db.VerifyAccessLog(ctx, cps, nil)
 				if err != nil || res.Problem != "" || res.Entries != last || res.Checkpoints != 1 {
 					t.Fatalf("before tampering: %+v %v", res, err)
 				}
 				raw := rawDB(t, e, url)
 				unguard(t, e, raw)
-				tc.tamper(t, raw, last)
-				res, err = db.VerifyAccessLog(context.Background(), cps, nil)
+				badSeq := tc.tamper(t, raw, last, mark)
+				res, err = db.VerifyAccessLog(ctx, cps, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !strings.Contains(res.Problem, tc.want) || res.BadSeq != tc.badSeq(last) {
-					t.Errorf("verify after %s: %q at %d; want %q at %d", tc.name, res.Problem, res.BadSeq, tc.want, tc.badSeq(last))
+				t.Logf("verify: %s", res.Problem)
+				if !strings.Contains(res.Problem, tc.want) || res.BadSeq != badSeq ||
+					!strings.Contains(res.Problem, fmt.Sprintf("entry %d", badSeq)) && !strings.Contains(res.Problem, fmt.Sprintf("entries %d ", badSeq)) {
+					t.Errorf("verify after %s: %q at %d; want %q naming entry %d", tc.name, res.Problem, res.BadSeq, tc.want, badSeq)
 				}
 			})
 		}
@@ -181,6 +232,47 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				t.Errorf("with the checkpoint: %q at %d", res.Problem, res.BadSeq)
 			}
 		})
+	}
+}
+
+// lastIndexed is the newest entry up to the mark that names records.
+func lastIndexed(t *testing.T, raw *sql.DB, mark int64) int64 {
+	t.Helper()
+	var seq int64
+	if err := raw.QueryRow("SELECT MAX(seq) FROM access_log_records WHERE seq <= $1", mark).Scan(&seq); err != nil || seq == 0 {
+		t.Fatalf("no index rows up to %d: %v", mark, err)
+	}
+	return seq
+}
+
+// indexAll brings the record index up to the log's head.
+func indexAll(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	for {
+		p, err := db.IndexAccessLog(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Indexed >= p.Head {
+			return
+		}
+	}
+}
+
+// readOneChild reads one child's record, which logs one entry naming it.
+func readOneChild(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	ctx := vigiltest.As(t, db, "missing.ashvale")
+	svc := sqlstore.NewChildService(db)
+	page, err := svc.Children(ctx, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 1}})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatal(err)
+	}
+	// The list is an entry too: index it so that only the read is after
+	// the mark.
+	indexAll(t, db)
+	if _, err := svc.Child(ctx, page.Items[0].ID); err != nil {
+		t.Fatal(err)
 	}
 }
 
