@@ -8,10 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
+	"time"
 
 	"github.com/vigilcp/vigil/internal/app"
-	"github.com/vigilcp/vigil/internal/vigil"
+	"github.com/vigilcp/vigil/internal/sqlstore"
 )
 
 func cmdAccessLog(ctx context.Context, e *env, args []string) error {
@@ -36,23 +36,16 @@ func cmdAccessLog(ctx context.Context, e *env, args []string) error {
 }
 
 // signingKey reads the checkpoint key from VIGIL_ACCESSLOG_KEY or the file
-// named by VIGIL_ACCESSLOG_KEY_FILE: never from a flag, never from the
-// database.
+// named by VIGIL_ACCESSLOG_KEY_FILE (which must be private to its owner):
+// never from a flag, never from the database. nil when neither is set.
 func signingKey(e *env) (ed25519.PrivateKey, error) {
-	v := e.getenv("VIGIL_ACCESSLOG_KEY")
-	if v == "" {
-		if f := e.getenv("VIGIL_ACCESSLOG_KEY_FILE"); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("cannot read VIGIL_ACCESSLOG_KEY_FILE: %v", errors.Unwrap(err))
-			}
-			v = string(b)
-		}
+	if v := e.getenv("VIGIL_ACCESSLOG_KEY"); v != "" {
+		return app.ParseSigningKey(v)
 	}
-	if v == "" {
-		return nil, nil
+	if f := e.getenv("VIGIL_ACCESSLOG_KEY_FILE"); f != "" {
+		return app.ReadKeyFile(f)
 	}
-	return app.ParseSigningKey(v)
+	return nil, nil
 }
 
 func checkpointFile(e *env, flagValue string) string {
@@ -115,25 +108,38 @@ func accessLogCheckpoint(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	cp, ok, err := (&app.Checkpointer{Key: key, File: path}).Write(ctx, d)
-	if err != nil {
+	cp, ok, err := (&app.Checkpointer{Key: key, File: path, Log: stderrLog(e)}).Write(ctx, d)
+	switch {
+	case err != nil:
 		return err
-	}
-	if !ok {
+	case ok:
+		fmt.Fprintf(e.stdout, "Checkpoint of entry %d written to %s.\n", cp.Seq, path)
+	case cp.Seq == 0:
 		fmt.Fprintln(e.stdout, "The access log is empty: nothing to checkpoint.")
-		return nil
+	default:
+		fmt.Fprintf(e.stdout, "The newest checkpoint in %s is already of the head (entry %d): nothing written.\n", path, cp.Seq)
 	}
-	fmt.Fprintf(e.stdout, "Checkpoint of entry %d written to %s.\n", cp.Seq, path)
 	return nil
 }
 
+// stderrLog logs what a command's checkpointer finds wrong with its file,
+// as JSON lines on standard error, like vigil serve.
+func stderrLog(e *env) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 func accessLogVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "accesslog verify", "accesslog verify [--checkpoints FILE] [--public-key KEY] [--db URL]",
-		"Checks the access log's whole hash chain, and the chain against the signed checkpoints kept outside\n"+
-			"the database. Names the first altered, removed, reordered or missing entry; exit status 1 if any.")
+	fs := newFlags(e, "accesslog verify", "accesslog verify [--checkpoints FILE] [--public-key KEY] [--checkpoint-every 1m] [--db URL]",
+		"Checks the access log's whole hash chain, the chain against the signed checkpoints kept outside the\n"+
+			"database, and the per-record index against the records the entries name. Names the first altered,\n"+
+			"removed, reordered or missing entry, or the first entry whose index rows differ. Exit status 1 if\n"+
+			"anything is wrong; also when no checkpoints are given, and when the entries after the newest\n"+
+			"checkpoint are older than twice --checkpoint-every (checkpoints have stopped, and entries no\n"+
+			"checkpoint covers could be rewritten or cut without trace).")
 	db := dbFlag(fs)
 	file := fs.String("checkpoints", "", "the checkpoint file (default VIGIL_ACCESSLOG_CHECKPOINTS)")
 	pubFlag := fs.String("public-key", "", "the checkpoints' public key (default: derived from VIGIL_ACCESSLOG_KEY)")
+	every := fs.Duration("checkpoint-every", time.Minute, "how often vigil serve writes checkpoints (its --checkpoint-every)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -141,12 +147,15 @@ func accessLogVerify(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
+	if *every <= 0 {
+		return usagef("--checkpoint-every must be positive")
+	}
 	url, err := databaseURL(e, *db)
 	if err != nil {
 		return err
 	}
 	path := checkpointFile(e, *file)
-	var checkpoints []vigil.Checkpoint
+	var cps app.CheckpointFile
 	if path != "" {
 		var pub ed25519.PublicKey
 		if *pubFlag != "" {
@@ -163,7 +172,7 @@ func accessLogVerify(ctx context.Context, e *env, args []string) error {
 			}
 			pub = key.Public().(ed25519.PublicKey)
 		}
-		if checkpoints, err = app.ReadCheckpoints(path, pub); err != nil {
+		if cps, err = app.ReadCheckpoints(path, pub); err != nil {
 			return err
 		}
 	}
@@ -172,18 +181,50 @@ func accessLogVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	res, err := d.VerifyAccessLog(ctx, checkpoints, func(n int64) { fmt.Fprintf(e.stderr, "checked %d entries\r", n) })
+	res, err := d.VerifyAccessLog(ctx, cps.Checkpoints, func(n int64) { fmt.Fprintf(e.stderr, "checked %d entries\r", n) })
 	if err != nil {
 		return err
 	}
 	if res.Problem != "" {
 		return errors.New("the access log has been tampered with: " + res.Problem)
 	}
-	note := ""
-	if path == "" {
-		note = " (no checkpoint file given: a truncation or a rewritten chain would not be caught)"
+	index := "nothing is indexed yet"
+	if res.IndexMark > 0 {
+		index = fmt.Sprintf("the record index holds what entries 1 to %d name (%d rows)", res.IndexMark, res.IndexRows)
 	}
-	fmt.Fprintf(e.stdout, "The access log is intact: %d entries, %d of %d checkpoints matched%s.\n", res.Entries, res.Checkpoints,
-		len(checkpoints), note)
+	fmt.Fprintf(e.stdout, "The access log is intact: %d entries, %d of %d checkpoints matched; %s.\n",
+		res.Entries, res.Checkpoints, len(cps.Checkpoints), index)
+	if cps.TornBytes > 0 {
+		fmt.Fprintf(e.stdout, "The checkpoint file's last line is incomplete (%d bytes, a write cut short): ignored; the next checkpoint removes it.\n",
+			cps.TornBytes)
+	}
+	return tailVerdict(e, res, path, *every, time.Now())
+}
+
+// tailVerdict says what no checkpoint covers, and fails when that is
+// everything (no checkpoints) or has been uncovered for longer than two
+// checkpoint intervals.
+func tailVerdict(e *env, res sqlstore.VerifyResult, path string, every time.Duration, now time.Time) error {
+	if path == "" {
+		return errors.New("no checkpoints are configured (--checkpoints or VIGIL_ACCESSLOG_CHECKPOINTS), so a rewritten or truncated log " +
+			"would not be caught")
+	}
+	newest := res.NewestCheckpoint
+	if res.Tail == 0 {
+		fmt.Fprintf(e.stdout, "Every entry is covered by the newest checkpoint (entry %d, of %s).\n", newest.Seq, newest.At.Format(time.RFC3339))
+		return nil
+	}
+	uncovered := now.Sub(res.TailFrom)
+	age := uncovered.Round(time.Second)
+	since := "no checkpoint"
+	if newest.Seq > 0 {
+		since = fmt.Sprintf("the newest checkpoint (entry %d, of %s)", newest.Seq, newest.At.Format(time.RFC3339))
+	}
+	fmt.Fprintf(e.stdout, "%d entries after %s, the first written %s ago.\n", res.Tail, since, age)
+	if uncovered > 2*every {
+		return fmt.Errorf("the newest %d entries (from entry %d, written %s ago) are covered by no checkpoint for longer than twice the "+
+			"checkpoint interval (%s): checkpoints have stopped, and those entries could have been rewritten or cut without trace",
+			res.Tail, newest.Seq+1, age, every)
+	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // Europe/London without relying on the host's zone files
 
+	"github.com/vigilcp/vigil/internal/app"
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
 )
@@ -77,7 +78,14 @@ func run(ctx context.Context, args []string, e *env) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, e, args[1:])
+		tracked, opened := app.TrackOpens(ctx)
+		err := c.run(tracked, e, args[1:])
+		if cerr := checkpointAfter(ctx, e, opened); cerr != nil {
+			fmt.Fprintf(e.stderr, "vigil %s: %s\n", c.name, oneLine(cerr))
+			if err == nil || errors.Is(err, flag.ErrHelp) {
+				return 1
+			}
+		}
 		switch {
 		case err == nil:
 			return 0
@@ -94,6 +102,30 @@ func run(ctx context.Context, args []string, e *env) int {
 	}
 	fmt.Fprintf(e.stderr, "vigil: unknown command %q (see vigil --help)\n", args[0])
 	return 2
+}
+
+// checkpointAfter writes a checkpoint of each database the command opened
+// whose access log it moved on, when a key is set, so that what the
+// command logged is covered at once (vigil serve writes its own).
+func checkpointAfter(ctx context.Context, e *env, opened *app.OpenedDatabases) error {
+	if e.getenv("VIGIL_ACCESSLOG_KEY") == "" && e.getenv("VIGIL_ACCESSLOG_KEY_FILE") == "" {
+		return nil
+	}
+	file := e.getenv("VIGIL_ACCESSLOG_CHECKPOINTS")
+	moved, err := opened.CheckpointMoved(context.WithoutCancel(ctx), func() (*app.Checkpointer, error) {
+		key, err := signingKey(e)
+		if err != nil || file == "" {
+			return nil, err
+		}
+		return &app.Checkpointer{Key: key, File: file, Log: stderrLog(e)}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the access-log checkpoint after this command failed: %w", err)
+	}
+	if moved > 0 && file == "" {
+		fmt.Fprintln(e.stderr, "warning: an access-log key is set but VIGIL_ACCESSLOG_CHECKPOINTS is not, so what this command logged has no checkpoint yet")
+	}
+	return nil
 }
 
 // oneLine is an error as one line: a domain error's safe message and its

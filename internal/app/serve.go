@@ -72,13 +72,16 @@ type ServeConfig struct {
 	SSO *SSOConfig
 }
 
-// Open opens and migrates the database named by url with production
-// settings.
+// Open opens the database named by url with production settings (it does
+// not migrate). In a context from TrackOpens it notes the database, so
+// that what the command appends to the access log is checkpointed after
+// it.
 func Open(ctx context.Context, url string, log *slog.Logger) (*sqlstore.DB, error) {
 	db, err := sqlstore.Open(ctx, url, sqlstore.Options{Hasher: password.Hasher{Params: password.Production}, Logger: log})
 	if err != nil {
 		return nil, err
 	}
+	noteOpen(ctx, url, db)
 	return db, nil
 }
 
