@@ -17,17 +17,31 @@ import (
 // copy, made without stopping writers for longer than a read. On
 // PostgreSQL it runs pg_dump in its custom format (pg_dump must be on the
 // PATH and of the server's major version or newer).
+//
+// The file is created first, empty and readable by its owner alone (both
+// tools write into it and keep its mode): a backup holds every record.
 func (db *DB) Backup(ctx context.Context, out string) error {
-	if _, err := os.Stat(out); err == nil {
-		return fmt.Errorf("%s already exists: choose a new file name, so that no backup is overwritten", out)
-	}
-	if db.engine == Postgres {
-		url, pw := splitPassword(db.url)
-		return runTool(ctx, pw, "pg_dump", "--format=custom", "--no-owner", "--file="+out, "--dbname="+url)
-	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err
+	}
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s already exists: choose a new file name, so that no backup is overwritten", out)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot create the backup %s: %v", out, errors.Unwrap(err))
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if db.engine == Postgres {
+		url, pw := splitPassword(db.url)
+		if err := runTool(ctx, pw, "pg_dump", "--format=custom", "--no-owner", "--file="+abs, "--dbname="+url); err != nil {
+			os.Remove(abs)
+			return err
+		}
+		return nil
 	}
 	if _, err := db.write.ExecContext(ctx, "VACUUM INTO $1", abs); err != nil {
 		os.Remove(abs)

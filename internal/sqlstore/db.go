@@ -205,6 +205,10 @@ func (db *DB) openSQLite(ctx context.Context, path string, readConns int) error 
 		return fmt.Errorf("database file %s is a folder", path)
 	}
 	db.path = abs
+	readable, err := db.makePrivate(abs)
+	if err != nil {
+		return fmt.Errorf("database file %s: %v", path, err)
+	}
 	// synchronous(FULL): a committed record survives a power cut, not just
 	// a crash of Vigil. Measured at ~12k single-row commits a second on the
 	// build machine, far beyond what a force writes.
@@ -237,7 +241,44 @@ func (db *DB) openSQLite(ctx context.Context, path string, readConns int) error 
 	r.SetMaxOpenConns(readConns)
 	r.SetMaxIdleConns(readConns)
 	db.write, db.read = w, r
+	for _, f := range readable {
+		db.log.Warn("a database file other users can read could not be made private (it is not Vigil's user's): chmod 600 it",
+			slog.String("file", f))
+	}
 	return nil
+}
+
+// makePrivate creates the database file, when it is absent, readable and
+// writable by its owner alone (SQLite gives its WAL and shared-memory
+// files the database file's mode), and takes group and other access off
+// an existing one and its WAL and shared-memory files: the database holds
+// records about children. It returns what it could not make private (a
+// file of another owner's), to be logged once the database has opened.
+func (db *DB) makePrivate(path string) ([]string, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return nil, f.Close()
+	}
+	if !errors.Is(err, os.ErrExist) {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, nil // opening says why, in its own words
+		}
+		return nil, errors.Unwrap(err)
+	}
+	var open []string
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+			open = append(open, filepath.Base(p))
+			continue
+		}
+		db.log.Warn("made a database file other users could read private", slog.String("file", filepath.Base(p)),
+			slog.String("mode_was", fmt.Sprintf("%04o", fi.Mode().Perm())))
+	}
+	return open, nil
 }
 
 func sqliteReason(err error) string {
