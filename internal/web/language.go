@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -74,6 +76,34 @@ func newFreeText(p *Page, name, id, label, hint string, rows int) freeTextField 
 	return f
 }
 
+// The checker's work for one request is bounded: text over maxCheckText
+// is refused (the API with 413, as problem+json), and at most maxFindings
+// findings are returned, with how many there were. The live check gets the
+// whole form as htmx posts it (parsed, like every form, under net/http's
+// 10 MB cap) and checks only the field being typed in, under the same
+// limit on that field's own length.
+const (
+	maxCheckText = 100 << 10
+	maxFindings  = 200
+)
+
+// errTextTooLong refuses text over maxCheckText.
+var errTextTooLong = &vigil.Error{Code: vigil.EINVALID,
+	Message: fmt.Sprintf("The text is longer than the language checker takes in one request (%d bytes): check it in parts", maxCheckText)}
+
+// firstFindings returns at most maxFindings findings, and whether any
+// were left out.
+func firstFindings(fs []vigil.TextFinding) ([]vigil.TextFinding, bool) {
+	if len(fs) > maxFindings {
+		return fs[:maxFindings], true
+	}
+	return fs, false
+}
+
+// moreFindings says how many findings the live check left out.
+var moreFindings = template.Must(template.New("more").Parse(
+	`<p class="govuk-body-s vigil-findings-more">and {{.}} more in this text</p>`))
+
 // languageCheck answers the free-text partial's live check with the
 // findings for the field's text, as a fragment of HTML.
 func (s *Server) languageCheck(w http.ResponseWriter, r *http.Request) {
@@ -86,20 +116,35 @@ func (s *Server) languageCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	field := r.PostForm.Get("field")
-	fs, err := s.svc.Language.Check(r.Context(), r.PostForm.Get(field))
+	text := r.PostForm.Get(field)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if len(text) > maxCheckText {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		fmt.Fprintf(w, `<p class="govuk-body-s">This text is too long to check as you type (over %d bytes): it is checked when you save.</p>`, maxCheckText)
+		return
+	}
+	fs, err := s.svc.Language.Check(r.Context(), text)
 	id := r.PostForm.Get("id")
 	if err != nil {
 		s.logFault(r, err)
 		w.WriteHeader(statusOf[vigil.ErrorCode(err)])
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.views.fragment.ExecuteTemplate(w, "findings", freeTextField{formField: formField{Name: field}, ID: id, Findings: fs}); err != nil {
+	shown, _ := firstFindings(fs)
+	if err := s.views.fragment.ExecuteTemplate(w, "findings", freeTextField{formField: formField{Name: field}, ID: id, Findings: shown}); err != nil {
 		s.logFault(r, err)
+		return
+	}
+	if left := len(fs) - len(shown); left > 0 {
+		if err := moreFindings.Execute(w, left); err != nil {
+			s.logFault(r, err)
+		}
 	}
 }
 
-// apiLanguageCheck checks text for other systems: POST {"text": "…"}.
+// apiLanguageCheck checks text for other systems: POST {"text": "…"}. It
+// answers the first maxFindings findings, their total and whether any
+// were left out.
 func (s *Server) apiLanguageCheck(w http.ResponseWriter, r *http.Request) {
 	if err := requireSignIn(r); err != nil {
 		s.apiError(w, r, err)
@@ -112,15 +157,31 @@ func (s *Server) apiLanguageCheck(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	if len(in.Text) > maxCheckText {
+		s.apiErrorStatus(w, r, http.StatusRequestEntityTooLarge, errTextTooLong)
+		return
+	}
 	fs, err := s.svc.Language.Check(r.Context(), in.Text)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	if fs == nil {
-		fs = []vigil.TextFinding{}
+	shown, truncated := firstFindings(fs)
+	if shown == nil {
+		shown = []vigil.TextFinding{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"findings": fs})
+	writeJSON(w, http.StatusOK, map[string]any{"findings": shown, "total": len(fs), "truncated": truncated})
+}
+
+// apiErrorStatus writes err as problem+json with a status other than its
+// code's (413 for a body the API reads but will not work on).
+func (s *Server) apiErrorStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
+	code := vigil.ErrorCode(err)
+	p := Problem{Type: problemType(code), Title: titleOf[code], Status: status, Detail: vigil.ErrorMessage(err),
+		Instance: r.URL.Path, Code: code, RequestID: requestID(r.Context())}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 // languageData is the language view.
