@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -50,27 +51,44 @@ func (tx *Tx) statEpisode(ctx context.Context, id int64) (vigil.StatEpisode, err
 }
 
 // applyStats moves the statistics from what an episode contributed
-// before to what it contributes after.
+// before to what it contributes after. Steps on different episodes share
+// rows (one month, area, measure, risk and bucket), so each takes its row
+// locks in one order, the table's key order (statKeyOrder): two steps that
+// locked shared rows in opposite orders (as a Go map's order would) could
+// each wait for the other until PostgreSQL broke the deadlock by failing
+// one.
 func (tx *Tx) applyStats(ctx context.Context, before, after map[vigil.StatKey]int) error {
-	delta := map[vigil.StatKey]int{}
+	delta := make(map[vigil.StatKey]int, len(after)+len(before))
 	for k, n := range after {
 		delta[k] += n
 	}
 	for k, n := range before {
 		delta[k] -= n
 	}
+	keys := make([]vigil.StatKey, 0, len(delta))
 	for k, n := range delta {
-		if n == 0 {
-			continue
+		if n != 0 {
+			keys = append(keys, k)
 		}
+	}
+	slices.SortFunc(keys, statKeyOrder)
+	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO missing_stats (month, lpa_id, team_id, measure, risk, bucket, n)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (month, lpa_id, team_id, measure, risk, bucket) DO UPDATE SET n = missing_stats.n + excluded.n`,
-			date(k.Month), k.LPAID, k.TeamID, k.Measure, string(k.Risk), k.Bucket, n); err != nil {
+			date(k.Month), k.LPAID, k.TeamID, k.Measure, string(k.Risk), k.Bucket, delta[k]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// statKeyOrder orders statistics keys as missing_stats's primary key does
+// (month, measure, risk, bucket, LPA, team): the one order in which every
+// writer locks the rows.
+func statKeyOrder(a, b vigil.StatKey) int {
+	return cmp.Or(a.Month.Compare(b.Month), cmp.Compare(a.Measure, b.Measure), cmp.Compare(a.Risk, b.Risk),
+		cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.LPAID, b.LPAID), cmp.Compare(a.TeamID, b.TeamID))
 }
 
 // childMissing brings a child's row of child_missing up to date: the
