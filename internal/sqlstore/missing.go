@@ -156,7 +156,7 @@ func (tx *Tx) episode(ctx context.Context, id int64) (*vigil.Episode, error) {
 // decideEpisode applies the policy to an episode: the action on the
 // episode kind, the scope of the episode and its child (episodeFacts).
 func (tx *Tx) decideEpisode(ctx context.Context, action vigil.Action, id int64) (*vigil.Episode, error) {
-	facts, _, err := tx.episodeFacts(ctx, id)
+	facts, err := tx.episodeFacts(ctx, id)
 	if vigil.ErrorCode(err) == vigil.ENOTFOUND {
 		if tx.who != nil {
 			tx.denied = append(tx.denied, tx.entry(action, vigil.KindEpisode, []int64{id}, vigil.OutcomeFailed, "no such record"))
@@ -273,7 +273,7 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 			v.Add("lpa_id", "Select the local policing area the child is missing from")
 			return v.Err()
 		}
-		if err := tx.noOverlap(ctx, r.ChildID, 0, r.LastSeenAt); err != nil {
+		if err := tx.noOverlap(ctx, r.ChildID, r.LastSeenAt); err != nil {
 			return err
 		}
 		t, err := tx.targets(ctx)
@@ -335,18 +335,20 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 
 func instantText(t time.Time) string { return t.UTC().Format(instantLayout) }
 
-// noOverlap refuses a new (or changed) episode of a child that would be a
-// second open one, or overlap an earlier one.
-func (tx *Tx) noOverlap(ctx context.Context, child, except int64, lastSeen time.Time) error {
-	var v vigil.Validation
-	if tx.exists(ctx, "SELECT 1 FROM missing_episodes WHERE child_id = $1 AND status = 'open' AND id <> $2", child, except) {
-		v.Add("child_id", "This child already has an open missing episode: update that one")
-		return v.Err()
+// noOverlap refuses a new episode of a child, open from lastSeen, that
+// would be a second open one or overlap an earlier one. The database holds
+// both rules too (migration 00015), and refuses a request that passed this
+// check only because another was made at the same moment in the same
+// words (constraints.go). An episode spans from its last sighting up to,
+// not including, when the child was found; one found the moment they were
+// last seen spans nothing.
+func (tx *Tx) noOverlap(ctx context.Context, child int64, lastSeen time.Time) error {
+	if tx.exists(ctx, "SELECT 1 FROM missing_episodes WHERE child_id = $1 AND status = 'open'", child) {
+		return ruleOneOpenEpisode.broken(nil)
 	}
-	if tx.exists(ctx, `SELECT 1 FROM missing_episodes WHERE child_id = $1 AND id <> $2 AND last_seen_at <= $3
-		AND found_at IS NOT NULL AND found_at > $3`, child, except, instant(lastSeen)) {
-		v.Add("last_seen_at", "This child was still missing then, on an earlier episode: the episodes would overlap")
-		return v.Err()
+	if tx.exists(ctx, `SELECT 1 FROM missing_episodes WHERE child_id = $1
+		AND (found_at IS NULL OR (found_at > last_seen_at AND found_at > $2))`, child, instant(lastSeen)) {
+		return ruleNoOverlap.broken(nil)
 	}
 	return nil
 }

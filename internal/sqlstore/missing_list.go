@@ -588,7 +588,7 @@ func (s *MissingService) SavePlan(ctx context.Context, p vigil.Plan) (*vigil.Pla
 		what := "plan"
 		if p.ID == 0 {
 			if tx.exists(ctx, "SELECT 1 FROM missing_plans WHERE child_id = $1 AND ended_at IS NULL", p.ChildID) {
-				return vigil.Errorf(vigil.ECONFLICT, "This child already has an active plan: review or end that one")
+				return ruleOneActivePlan.broken(nil)
 			}
 			err := tx.QueryRowContext(ctx, `INSERT INTO missing_plans (child_id, strategy_meeting_at, agencies, review_at, summary,
 				created_at, created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $7) RETURNING id`,
@@ -598,6 +598,12 @@ func (s *MissingService) SavePlan(ctx context.Context, p vigil.Plan) (*vigil.Pla
 			}
 		} else {
 			what = "plan review"
+			// A review that leaves an ended plan in force again must not
+			// make a second active one (the database holds this too).
+			if p.EndedAt == nil && tx.exists(ctx, "SELECT 1 FROM missing_plans WHERE child_id = $1 AND ended_at IS NULL AND id <> $2",
+				p.ChildID, p.ID) {
+				return ruleOneActivePlan.broken(nil)
+			}
 			res, err := tx.ExecContext(ctx, `UPDATE missing_plans SET strategy_meeting_at = $1, agencies = $2, review_at = $3, summary = $4,
 				ended_at = $5, updated_at = $6, updated_by = $7, version = version + 1 WHERE id = $8 AND child_id = $9 AND version = $10`,
 				instant(p.StrategyMeetingAt), agencies, instant(p.ReviewAt), p.Summary, nullTime(p.EndedAt), instant(tx.now),

@@ -299,9 +299,9 @@ func TestPartnerSeesOnlySharedEpisodes(t *testing.T) {
 	})
 }
 
-// TestBadInputChangesNothing: dates out of order, an unknown risk level, a
-// second open episode and "absent" are refused with a field error, and
-// nothing is written.
+// TestBadInputChangesNothing: dates out of order, an unknown risk level and
+// "absent" are refused with a field error, a second open episode as a
+// conflict naming child_id, and nothing is written.
 func TestBadInputChangesNothing(t *testing.T) {
 	forEachMissing(t, func(t *testing.T, db *sqlstore.DB, clock *vigiltest.Clock) {
 		svc := sqlstore.NewMissingService(db)
@@ -339,7 +339,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = svc.Report(ch, report(child, now.Add(time.Minute), vigil.RiskMedium))
-		if fe := fieldErrs(err); vigil.ErrorCode(err) != vigil.EINVALID || fe["child_id"] == "" {
+		if fe := fieldErrs(err); vigil.ErrorCode(err) != vigil.ECONFLICT || fe["child_id"] == "" {
 			t.Fatalf("a second open episode: %v", err)
 		}
 		// Found before the child went missing.

@@ -118,6 +118,12 @@ func (db *DB) mapErr(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			if r, ok := ruleBySQLiteMessage(se.Error()); ok {
+				return r.broken(err)
+			}
+		}
+		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return &vigil.Error{Code: vigil.ECONFLICT, Message: "A record with those details already exists", Err: err}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
@@ -134,7 +140,17 @@ func (db *DB) mapErr(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case "23505":
+		case "23505", "23P01", "23514":
+			if r, ok := ruleByConstraint(pe.ConstraintName); ok {
+				return r.broken(err)
+			}
+		}
+		switch pe.Code {
+		case "22021", "22P05":
+			// A NUL character, or bytes that are not UTF-8, which text in
+			// PostgreSQL cannot hold (the web edge refuses both first).
+			return &vigil.Error{Code: vigil.EINVALID, Message: "A value holds a character that cannot be stored (a NUL character, or bytes that are not UTF-8 text)", Err: err}
+		case "23505", "23P01":
 			return &vigil.Error{Code: vigil.ECONFLICT, Message: "A record with those details already exists", Err: err}
 		case "23503":
 			return &vigil.Error{Code: vigil.EINVALID, Message: "A linked record does not exist", Err: err}

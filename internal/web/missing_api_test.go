@@ -315,11 +315,11 @@ func TestMissingAPIBadInput(t *testing.T) {
 		t.Fatalf("refused reports made episodes: %v", ids)
 	}
 
-	// A second open episode is refused.
+	// A second open episode is refused as a conflict naming child_id.
 	resp, body := f.do(handler, "POST", "/api/v1/missing-episodes", with(func(map[string]any) {}))
 	e := episodeOf(t, "report", resp, body, 201)
 	resp, body = f.do(handler, "POST", "/api/v1/missing-episodes", with(func(b map[string]any) { b["reported_at"] = rfc(now) }))
-	if p := problem(t, resp, body); resp.StatusCode != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "child_id" ||
+	if p := problem(t, resp, body); resp.StatusCode != 409 || p.Code != vigil.ECONFLICT || len(p.Errors) != 1 || p.Errors[0].Field != "child_id" ||
 		!strings.Contains(p.Errors[0].Detail, "already has an open") {
 		t.Errorf("second open episode: %s %+v", resp.Status, p)
 	}
