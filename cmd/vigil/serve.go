@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	lockFor := fs.Duration("lockout-for", 15*time.Minute, "how long a locked username stays locked")
 	checkpoints := fs.String("checkpoints", "", "file for signed access-log checkpoints (default VIGIL_ACCESSLOG_CHECKPOINTS; needs VIGIL_ACCESSLOG_KEY)")
 	checkpointEvery := fs.Duration("checkpoint-every", time.Minute, "how often to checkpoint the access log")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address only, never on --addr (default VIGIL_METRICS_ADDR; none: /metrics on --addr)")
 	lexiconFile := fs.String("lexicon-overrides", "", "a JSON file of the force's lexicon changes (entries switched off or added), applied under those saved in the pages")
 	ssoF := addSSOFlags(fs)
 	pos, err := parse(fs, args)
@@ -44,6 +45,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *addr == "" {
 		*addr = "127.0.0.1:8080"
+	}
+	if *metricsAddr == "" {
+		*metricsAddr = e.getenv("VIGIL_METRICS_ADDR")
 	}
 	if *proxies == "" {
 		*proxies = e.getenv("VIGIL_TRUSTED_PROXIES")
@@ -85,7 +89,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: url, Demo: *demoFlag, DemoSeed: *seed, TLSCert: *tlsCert,
 		TLSKey: *tlsKey, TrustedProxies: trusted, ShutdownTimeout: *shutdown, Version: version(), Log: log, Out: e.stdout,
 		SessionIdle: *idle, SessionAbsolute: *absolute, LockoutAfter: *lockAfter, LockoutFor: *lockFor, Checkpoints: cp, Lexicon: lex,
-		SSO: sso})
+		SSO: sso, MetricsAddr: *metricsAddr})
 }
 
 // parsePrefixes reads a comma-separated list of addresses and CIDR ranges.

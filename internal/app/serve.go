@@ -13,11 +13,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vigilcp/vigil/internal/demo"
 	"github.com/vigilcp/vigil/internal/language"
@@ -70,6 +72,9 @@ type ServeConfig struct {
 	DemoPassword string
 	// SSO, when set, offers single sign-on with an OpenID Connect provider.
 	SSO *SSOConfig
+	// MetricsAddr, when set, is the address /metrics is served on, alone;
+	// the public listener then answers /metrics with 404.
+	MetricsAddr string
 }
 
 // Open opens the database named by url with production settings (it does
@@ -120,6 +125,13 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return err
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = listen(cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	loopback := isLoopback(ln.Addr())
 	hasher := cfg.Hasher
 	if hasher == nil {
@@ -178,8 +190,12 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	if err != nil {
 		return err
 	}
+	var handler http.Handler = srv
+	if metricsLn != nil {
+		handler = withoutMetrics(srv)
+	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -194,6 +210,17 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		scheme = "https"
 	}
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
+	var ms *http.Server
+	if metricsLn != nil {
+		ms = metricsServer(reg, log)
+		go func() {
+			if err := ms.Serve(metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("the metrics server stopped", slog.String("error", err.Error()))
+			}
+		}()
+		defer ms.Close()
+		fmt.Fprintf(out, "Metrics are served at http://%s/metrics\n", metricsLn.Addr())
+	}
 	fmt.Fprintf(out, "Vigil is serving at %s (database: %s)\n", url, db.Engine())
 	if cfg.Demo {
 		printDemoSignIns(out, url, demoUsers, demoPassword, loopback)
@@ -237,6 +264,29 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// withoutMetrics answers /metrics on the public listener as any unknown
+// path, when metrics have an address of their own: the request is passed
+// on for a path no route matches, so it gets the same page, headers and
+// log line.
+func withoutMetrics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := path.Clean("/" + r.URL.Path); p == "/metrics" {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/metrics-are-served-elsewhere", ""
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsServer serves the registry's metrics at /metrics and nothing else.
+func metricsServer(reg *prometheus.Registry, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 }
 
 // listen binds the address, with a plain message for the usual failures.

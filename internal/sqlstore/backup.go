@@ -126,19 +126,32 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-// splitPassword takes any password out of a PostgreSQL URL, so that it
-// reaches pg_dump through its environment rather than its command line,
-// which other users of the machine can read.
+// splitPassword takes any password out of a PostgreSQL URL (its user
+// part or a password parameter), so that it reaches pg_dump through its
+// environment rather than its command line, which other users of the
+// machine can read.
 func splitPassword(raw string) (string, string) {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return raw, ""
 	}
-	pw, ok := u.User.Password()
-	if !ok {
-		return raw, ""
+	var pw string
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			pw = p
+			u.User = url.User(u.User.Username())
+		}
 	}
-	u.User = url.User(u.User.Username())
+	q := u.Query()
+	for k, v := range q {
+		if strings.EqualFold(k, "password") {
+			if pw == "" && len(v) > 0 {
+				pw = v[0]
+			}
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.String(), pw
 }
 

@@ -105,49 +105,72 @@ type DB struct {
 
 // ParseURL checks a database URL and returns its engine. "sqlite:PATH"
 // names a SQLite file (created when absent); "postgres://…" or
-// "postgresql://…" names a PostgreSQL database.
+// "postgresql://…" names a PostgreSQL database. Its errors never repeat the
+// URL, which may hold a password.
 func ParseURL(raw string) (Engine, string, error) {
 	switch {
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(raw, "sqlite:")
 		path = strings.TrimPrefix(path, "//")
 		if path == "" {
-			return "", "", fmt.Errorf("database URL %q names no file: use sqlite:PATH, for example sqlite:vigil.db", raw)
+			return "", "", errors.New("the database URL names no file: use sqlite:PATH, for example sqlite:vigil.db")
 		}
 		if strings.ContainsAny(path, "?#") {
-			return "", "", fmt.Errorf("database URL %q: a SQLite URL takes no parameters", raw)
+			return "", "", errors.New("the database URL is sqlite:PATH, and a SQLite URL takes no parameters")
 		}
 		return SQLite, path, nil
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		if _, err := pgxpool.ParseConfig(raw); err != nil {
-			return "", "", fmt.Errorf("database URL is not a valid PostgreSQL URL: %s", cleanPgxError(err))
+			return "", "", fmt.Errorf("database URL is not a valid PostgreSQL URL: %s", pgxParseReason(err))
 		}
 		return Postgres, raw, nil
 	}
-	return "", "", fmt.Errorf("database URL must start with sqlite: or postgres:// (got %q)", redactURL(raw))
+	return "", "", errors.New("database URL must start with sqlite: or postgres://")
 }
 
-// HasPassword reports whether a database URL carries a password, which
-// must come from the environment or a file rather than a flag.
+// pgxParseReason is why pgx could not parse a URL, without the URL it
+// quotes (redacted, but with the user, host and parameters).
+func pgxParseReason(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "cannot parse `"); ok {
+		if i := strings.LastIndex(rest, "`: "); i >= 0 {
+			msg = rest[i+3:]
+		} else {
+			msg = "its form is wrong"
+		}
+	}
+	if strings.Contains(msg, "://") || strings.Contains(msg, "@") {
+		return "its form is wrong" // a reason that quotes the URL after all
+	}
+	return msg
+}
+
+// HasPassword reports whether a database URL carries a password, in its
+// user part or as a password or sslpassword parameter: one that must come
+// from the environment or a file rather than a flag.
 func HasPassword(raw string) bool {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return false
+	if err != nil {
+		// Not a URL that parses: look for a password anyway.
+		lower := strings.ToLower(raw)
+		if strings.Contains(lower, "password=") {
+			return true
+		}
+		_, rest, ok := strings.Cut(raw, "://")
+		user, _, hasAt := strings.Cut(rest, "@")
+		return ok && hasAt && strings.Contains(user, ":")
 	}
-	_, ok := u.User.Password()
-	return ok
-}
-
-// redactURL hides any password in a URL, for messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return true
+		}
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	for k := range u.Query() {
+		if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+			return true
+		}
 	}
-	return u.String()
+	return false
 }
 
 // Open connects to the database named by rawURL and checks that it answers.
@@ -297,7 +320,7 @@ func sqliteReason(err error) string {
 func (db *DB) openPostgres(ctx context.Context, raw string) error {
 	cfg, err := pgxpool.ParseConfig(raw)
 	if err != nil {
-		return fmt.Errorf("database URL is not a valid PostgreSQL URL: %s", cleanPgxError(err))
+		return fmt.Errorf("database URL is not a valid PostgreSQL URL: %s", pgxParseReason(err))
 	}
 	// Vigil stores instants in UTC; text forms of them should say so too.
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
