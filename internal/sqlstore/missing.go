@@ -336,21 +336,29 @@ func (s *MissingService) Report(ctx context.Context, r vigil.NewReport) (*vigil.
 func instantText(t time.Time) string { return t.UTC().Format(instantLayout) }
 
 // noOverlap refuses a new episode of a child, open from lastSeen, that
-// would be a second open one or overlap an earlier one. The database holds
-// both rules too (migration 00015), and refuses a request that passed this
-// check only because another was made at the same moment in the same
-// words (constraints.go). An episode spans from its last sighting up to,
-// not including, when the child was found; one found the moment they were
-// last seen spans nothing.
+// would be a second open one or overlap an earlier one. An episode spans
+// from its last sighting up to, not including, when the child was found
+// (one found the moment they were last seen spans nothing). One statement
+// asks both, so both answers come from one snapshot: asked apart under
+// READ COMMITTED, a report made at the same moment could commit between
+// them and be taken for an overlap. The database holds both rules too
+// (migration 00015), and refuses a request that passed this check only
+// because another was made at the same moment, in the same words
+// (constraints.go).
 func (tx *Tx) noOverlap(ctx context.Context, child int64, lastSeen time.Time) error {
-	if tx.exists(ctx, "SELECT 1 FROM missing_episodes WHERE child_id = $1 AND status = 'open'", child) {
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT status FROM missing_episodes WHERE child_id = $1
+		AND (status = 'open' OR found_at IS NULL OR (found_at > last_seen_at AND found_at > $2))
+		ORDER BY status = 'open' DESC LIMIT 1`, child, instant(lastSeen)).Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case status == string(vigil.EpisodeOpen):
 		return ruleOneOpenEpisode.broken(nil)
 	}
-	if tx.exists(ctx, `SELECT 1 FROM missing_episodes WHERE child_id = $1
-		AND (found_at IS NULL OR (found_at > last_seen_at AND found_at > $2))`, child, instant(lastSeen)) {
-		return ruleNoOverlap.broken(nil)
-	}
-	return nil
+	return ruleNoOverlap.broken(nil)
 }
 
 // Episode implements vigil.MissingService.

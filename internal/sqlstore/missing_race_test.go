@@ -15,7 +15,7 @@ import (
 // child_id, in the same words on both engines, and a report made after
 // the first is refused in the same words again.
 func TestRaceOneOpenEpisode(t *testing.T) {
-	tries := raceTries(t, 20)
+	tries := raceCount(t, "VIGIL_RACE_TRIES", 20)
 	told := map[sqlstore.Engine]string{}
 	for _, e := range vigiltest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
@@ -85,7 +85,7 @@ func TestRaceOneOpenEpisode(t *testing.T) {
 // give one active plan; the other is refused with 409 in the same words on
 // both engines.
 func TestRaceOneActivePlan(t *testing.T) {
-	tries := raceTries(t, 20)
+	tries := raceCount(t, "VIGIL_RACE_TRIES", 20)
 	told := map[sqlstore.Engine]string{}
 	for _, e := range vigiltest.Engines() {
 		t.Run(string(e), func(t *testing.T) {

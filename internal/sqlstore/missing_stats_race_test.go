@@ -49,7 +49,7 @@ func reportMany(t *testing.T, db *sqlstore.DB, now time.Time, n int) []*vigil.Ep
 // a cycle (PostgreSQL would break the deadlock by failing one with
 // "someone else changed this"). Then the statistics still add up.
 func TestRaceStepsOnDifferentEpisodes(t *testing.T) {
-	n := raceTries(t, 24)
+	n := raceCount(t, "VIGIL_RACE_EPISODES", 24)
 	forEachMissing(t, func(t *testing.T, db *sqlstore.DB, clock *vigiltest.Clock) {
 		svc := sqlstore.NewMissingService(db)
 		start := clock.Now()

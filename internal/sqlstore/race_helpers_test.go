@@ -14,16 +14,17 @@ import (
 // serialises them; PostgreSQL runs them side by side under READ
 // COMMITTED, where a rule guarded only by a SELECT breaks and rows locked
 // in different orders deadlock. Each runs a short version in every test
-// run; bench/race.sh runs the long one (VIGIL_RACE_TRIES) on PostgreSQL
-// many times in a row.
+// run; bench/race.sh runs the long one (VIGIL_RACE_TRIES,
+// VIGIL_RACE_EPISODES) on PostgreSQL many times in a row.
 
-// raceTries is how many times a race test tries, from VIGIL_RACE_TRIES.
-func raceTries(t *testing.T, short int) int {
+// raceCount is how many times a race test tries (or how many episodes it
+// races), from the environment variable named, or short when it is unset.
+func raceCount(t *testing.T, env string, short int) int {
 	t.Helper()
-	if s := os.Getenv("VIGIL_RACE_TRIES"); s != "" {
+	if s := os.Getenv(env); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			t.Fatalf("VIGIL_RACE_TRIES=%q: want a positive whole number", s)
+			t.Fatalf("%s=%q: want a positive whole number", env, s)
 		}
 		return n
 	}
