@@ -74,41 +74,10 @@ func restrictionOpen(p *vigil.Principal, arg func(any) string) string {
 }
 
 // childScopeSQL is the scope rule of vigil.Decide written as SQL over a
-// child aliased c, so that a list never shows what a read would refuse.
-// TestListsAgreeWithDecide holds the two to each other.
+// child aliased c (see childScope), so that a list never shows what a
+// read would refuse. TestListsAgreeWithDecide holds the two to each other.
 func childScopeSQL(p *vigil.Principal, now time.Time, arg func(any) string) string {
-	return childReachSQL(p, now, arg) + " AND " + childNotRestrictedSQL(p, arg)
-}
-
-// childReachSQL is the part of the scope rule that says whether a child
-// aliased c lies in the principal's area of work, or is opened to them by
-// break-glass; childNotRestrictedSQL is the part that says no whole-record
-// restriction holds them back.
-func childReachSQL(p *vigil.Principal, now time.Time, arg func(any) string) string {
-	scope := "FALSE"
-	switch {
-	case p.Scope == vigil.ScopeForce:
-		scope = "TRUE"
-	case p.Scope == vigil.ScopeLPA && p.LPAID != 0:
-		l := arg(p.LPAID)
-		scope = "(c.lpa_id = " + l + ` OR EXISTS (SELECT 1 FROM child_assignments a JOIN teams t ON t.id = a.team_id
-			WHERE a.child_id = c.id AND a.ended_at IS NULL AND t.lpa_id = ` + l + "))"
-	case p.Scope == vigil.ScopeTeam && p.TeamID != 0:
-		scope = `EXISTS (SELECT 1 FROM child_assignments a WHERE a.child_id = c.id AND a.ended_at IS NULL AND a.team_id = ` + arg(p.TeamID) + ")"
-	case p.Scope == vigil.ScopeCaseload && p.PersonID != 0:
-		scope = `EXISTS (SELECT 1 FROM child_assignments a WHERE a.child_id = c.id AND a.ended_at IS NULL AND a.person_id = ` + arg(p.PersonID) + ")"
-	case p.Scope == vigil.ScopeAgency && p.AgencyID != 0:
-		n := arg(instant(now))
-		scope = `EXISTS (SELECT 1 FROM shares s WHERE s.record_kind = 'child' AND s.record_id = c.id AND s.agency_id = ` + arg(p.AgencyID) +
-			" AND s.revoked_at IS NULL AND (s.until_at IS NULL OR s.until_at > " + n + "))"
-	}
-	// Break-glass opens records outside a police user's scope; the whole
-	// force has no outside (and asking anyway costs a lookup a row).
-	if p.Scope != vigil.ScopeAgency && p.Scope != vigil.ScopeForce {
-		scope = "(" + scope + ` OR EXISTS (SELECT 1 FROM break_glass b WHERE b.user_id = ` + arg(p.User.ID) +
-			" AND b.record_kind = 'child' AND b.record_id = c.id AND b.expires_at > " + arg(instant(now)) + "))"
-	}
-	return scope
+	return childScope.scopeSQL(p, now, arg)
 }
 
 // partOpenSQL is the SQL test that no restriction of one part of a child
@@ -118,100 +87,10 @@ func partOpenSQL(p *vigil.Principal, part string, arg func(any) string) string {
 		AND r.part = ` + arg(part) + " AND r.lifted_at IS NULL AND NOT " + restrictionOpen(p, arg) + ")"
 }
 
-func childNotRestrictedSQL(p *vigil.Principal, arg func(any) string) string {
-	return `NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
-		AND r.part = '' AND r.lifted_at IS NULL AND NOT ` + restrictionOpen(p, arg) + ")"
-}
-
-// childFacts gathers what vigil.Decide needs to know about one child.
+// childFacts gathers what vigil.Decide needs to know about one child, and
+// the reason of the principal's break-glass opening of them, if any.
 func (tx *Tx) childFacts(ctx context.Context, id int64) (vigil.RecordFacts, string, error) {
-	var f vigil.RecordFacts
-	var lpa sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT lpa_id FROM children WHERE id = $1", id).Scan(&lpa); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return f, "", notFound("Child")
-		}
-		return f, "", err
-	}
-	if lpa.Valid {
-		f.LPAIDs = append(f.LPAIDs, lpa.Int64)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT a.team_id, a.person_id, t.lpa_id FROM child_assignments a
-		LEFT JOIN teams t ON t.id = a.team_id WHERE a.child_id = $1 AND a.ended_at IS NULL`, id)
-	if err != nil {
-		return f, "", err
-	}
-	for rows.Next() {
-		var team, person, tl sql.NullInt64
-		if err := rows.Scan(&team, &person, &tl); err != nil {
-			rows.Close()
-			return f, "", err
-		}
-		if team.Valid {
-			f.TeamIDs = append(f.TeamIDs, team.Int64)
-		}
-		if person.Valid {
-			f.PersonIDs = append(f.PersonIDs, person.Int64)
-		}
-		if tl.Valid && !slices.Contains(f.LPAIDs, tl.Int64) {
-			f.LPAIDs = append(f.LPAIDs, tl.Int64)
-		}
-	}
-	if err := closeRows(rows); err != nil {
-		return f, "", err
-	}
-	rows, err = tx.QueryContext(ctx, `SELECT agency_id FROM shares WHERE record_kind = 'child' AND record_id = $1
-		AND revoked_at IS NULL AND (until_at IS NULL OR until_at > $2)`, id, instant(tx.now))
-	if err != nil {
-		return f, "", err
-	}
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&a); err != nil {
-			rows.Close()
-			return f, "", err
-		}
-		f.SharedWith = append(f.SharedWith, a)
-	}
-	if err := closeRows(rows); err != nil {
-		return f, "", err
-	}
-	rows, err = tx.QueryContext(ctx, `SELECT allowed_roles, allowed_users FROM restrictions
-		WHERE record_kind = 'child' AND record_id = $1 AND part = '' AND lifted_at IS NULL`, id)
-	if err != nil {
-		return f, "", err
-	}
-	for rows.Next() {
-		var roles, users string
-		if err := rows.Scan(&roles, &users); err != nil {
-			rows.Close()
-			return f, "", err
-		}
-		// Several whole-record restrictions: each must let the user in, so
-		// keep only what every one of them allows.
-		rs, us := toRoles(listItems(roles)), toIDs(listItems(users))
-		if !f.Restricted {
-			f.AllowedRoles, f.AllowedUsers = rs, us
-		} else {
-			f.AllowedRoles = slices.DeleteFunc(f.AllowedRoles, func(r vigil.Role) bool { return !slices.Contains(rs, r) })
-			f.AllowedUsers = slices.DeleteFunc(f.AllowedUsers, func(u int64) bool { return !slices.Contains(us, u) })
-		}
-		f.Restricted = true
-	}
-	if err := closeRows(rows); err != nil {
-		return f, "", err
-	}
-	var reason string
-	if tx.who != nil {
-		err := tx.QueryRowContext(ctx, `SELECT reason FROM break_glass WHERE user_id = $1 AND record_kind = 'child'
-			AND record_id = $2 AND expires_at > $3 ORDER BY opened_at DESC LIMIT 1`, tx.UserID(), id, instant(tx.now)).Scan(&reason)
-		if err == nil {
-			f.BrokenGlass = true
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return f, "", err
-		}
-	}
-	return f, reason, nil
+	return tx.factsOf(ctx, childScope, id)
 }
 
 func toRoles(s []string) []vigil.Role {
