@@ -269,6 +269,31 @@ func (s *LanguageService) Check(ctx context.Context, text string) ([]vigil.TextF
 // Findings implements vigil.LanguageService.
 func (s *LanguageService) Findings(ctx context.Context, f vigil.FindingFilter) (vigil.Page[vigil.StoredFinding], error) {
 	var page vigil.Page[vigil.StoredFinding]
+	err := s.db.writeTx(ctx, func(tx *Tx) error {
+		if err := tx.require(ctx, vigil.ActionList, vigil.KindLanguage); err != nil {
+			return err
+		}
+		var err error
+		if page, err = tx.findings(ctx, f); err != nil {
+			return err
+		}
+		ids := make([]int64, len(page.Items))
+		for i, x := range page.Items {
+			ids[i] = x.RecordID
+		}
+		tx.log(vigil.ActionList, vigil.KindChild, ids, vigil.OutcomeOK, "language findings")
+		return nil
+	})
+	if err != nil {
+		return vigil.Page[vigil.StoredFinding]{}, err
+	}
+	return page, nil
+}
+
+// findings reads one page of language findings (the caller checks the
+// permission and logs what it shows).
+func (tx *Tx) findings(ctx context.Context, f vigil.FindingFilter) (vigil.Page[vigil.StoredFinding], error) {
+	var page vigil.Page[vigil.StoredFinding]
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -308,39 +333,25 @@ func (s *LanguageService) Findings(ctx context.Context, f vigil.FindingFilter) (
 	}
 	limit := f.Size()
 	q += " ORDER BY f.id DESC LIMIT " + arg(limit+1)
-	err := s.db.writeTx(ctx, func(tx *Tx) error {
-		if err := tx.require(ctx, vigil.ActionList, vigil.KindLanguage); err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var x vigil.StoredFinding
-			if err := rows.Scan(&x.ID, &x.RecordKind, &x.RecordID, &x.Field, &x.Text, &x.EntryID, &x.Category, scanInstant{&x.At},
-				nullInt{&x.UserID}, &x.Username, nullInt{&x.TeamID}, nullInt{&x.LPAID}, &x.KeepReason, &x.Lexicon); err != nil {
-				rows.Close()
-				return err
-			}
-			page.Items = append(page.Items, x)
-		}
-		if err := closeRows(rows); err != nil {
-			return err
-		}
-		if len(page.Items) > limit {
-			page.Items = page.Items[:limit]
-			page.Next = encodeCursor(page.Items[limit-1].ID)
-		}
-		ids := make([]int64, len(page.Items))
-		for i, x := range page.Items {
-			ids[i] = x.RecordID
-		}
-		tx.log(vigil.ActionList, vigil.KindChild, ids, vigil.OutcomeOK, "language findings")
-		return nil
-	})
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return vigil.Page[vigil.StoredFinding]{}, err
+		return page, err
+	}
+	for rows.Next() {
+		var x vigil.StoredFinding
+		if err := rows.Scan(&x.ID, &x.RecordKind, &x.RecordID, &x.Field, &x.Text, &x.EntryID, &x.Category, scanInstant{&x.At},
+			nullInt{&x.UserID}, &x.Username, nullInt{&x.TeamID}, nullInt{&x.LPAID}, &x.KeepReason, &x.Lexicon); err != nil {
+			rows.Close()
+			return page, err
+		}
+		page.Items = append(page.Items, x)
+	}
+	if err := closeRows(rows); err != nil {
+		return page, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = encodeCursor(page.Items[limit-1].ID)
 	}
 	return page, nil
 }

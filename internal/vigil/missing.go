@@ -3,6 +3,7 @@ package vigil
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -387,6 +388,9 @@ type EpisodeFilter struct {
 type MissingService interface {
 	Report(ctx context.Context, r NewReport) (*Episode, error)
 	Episode(ctx context.Context, id int64) (*Episode, error)
+	// EpisodeView is what an episode's page shows, read at once and logged
+	// as one read of the episode.
+	EpisodeView(ctx context.Context, id int64) (*EpisodeView, error)
 	Episodes(ctx context.Context, f EpisodeFilter) (Page[Episode], error)
 	Grade(ctx context.Context, id int64, g Grading, version int64) (*Episode, error)
 	Ratify(ctx context.Context, id int64, agree bool, level RiskLevel, reason string, version int64) (*Episode, error)
@@ -468,3 +472,27 @@ var missingPermissions = map[Role][]Permission{
 // missingFigures is the missing-children dashboard and the targets it
 // measures against.
 var missingFigures = join(perms(KindMissingDashboard, ActionRead), perms(KindMissingTargets, ActionRead))
+
+// EpisodeView is an episode's page: the episode with the names it shows,
+// the targets its times are measured against, and the language checker's
+// findings in its text for those who may list them. One read, one entry in
+// the access log.
+type EpisodeView struct {
+	Episode *Episode
+	LPAName string
+	// Deployed are the people deployed to the episode, by name, for
+	// readers who may see the staff directory.
+	Deployed []Officer
+	Targets  Targets
+	Findings []StoredFinding
+}
+
+// Officer is a member of staff as an episode names them.
+type Officer struct {
+	PersonID     int64  `json:"person_id"`
+	Name         string `json:"name"`
+	CollarNumber string `json:"collar_number,omitempty"`
+}
+
+// Label is the officer as a page names them: collar number and name.
+func (o Officer) Label() string { return strings.TrimSpace(o.CollarNumber + " " + o.Name) }

@@ -380,42 +380,34 @@ func (s *Server) loadEpisode(w http.ResponseWriter, r *http.Request) (*vigil.Epi
 }
 
 func (s *Server) episodePage(w http.ResponseWriter, r *http.Request) {
-	e, ok := s.loadEpisode(w, r)
-	if !ok {
+	id, err := pathID(r)
+	if err != nil {
+		s.pageError(w, r, err)
 		return
 	}
-	p := vigil.PrincipalFrom(r.Context())
-	t, now := s.targetsFor(r), time.Now()
-	d := &episodeData{E: e, Factors: map[string]string{}, People: map[int64]string{}, Done: r.URL.Query().Get("done")}
+	// One call: the episode, its names, targets and findings, in one
+	// transaction with one access-log entry.
+	v, err := s.svc.Missing.EpisodeView(vigil.WithPurpose(r.Context(), purposeEpisodeView), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	e, p, now := v.Episode, vigil.PrincipalFrom(r.Context()), time.Now()
+	d := &episodeData{E: e, LPA: v.LPAName, Factors: map[string]string{}, People: map[int64]string{}, Findings: v.Findings,
+		Done: r.URL.Query().Get("done")}
 	for _, f := range vigil.RiskFactors {
 		d.Factors[f.ID] = f.Question
 	}
-	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
-		for _, l := range org.LPAs {
-			if l.ID == e.LPAID {
-				d.LPA = l.Name
-			}
-		}
+	for _, o := range v.Deployed {
+		d.People[o.PersonID] = o.Label()
 	}
-	if len(e.DeployedTo) > 0 && p.Has(vigil.ActionRead, vigil.KindPerson) {
-		for _, id := range e.DeployedTo {
-			if per, err := s.svc.Org.Person(r.Context(), id); err == nil {
-				d.People[id] = strings.TrimSpace(per.CollarNumber + " " + per.FullName())
-			}
-		}
-	}
-	d.Times = episodeTimes(e, t, now)
+	d.Times = episodeTimes(e, v.Targets, now)
 	for _, st := range episodeSteps {
 		if st.Allowed(p, e) && !e.ByBreakGlass {
 			d.Steps = append(d.Steps, st)
 		}
 	}
 	d.Events = episodeEvents(e)
-	if p.Has(vigil.ActionList, vigil.KindLanguage) {
-		if page, err := s.svc.Language.Findings(r.Context(), vigil.FindingFilter{RecordKind: vigil.KindEpisode, RecordID: e.ID}); err == nil {
-			d.Findings = page.Items
-		}
-	}
 	s.render(w, r, http.StatusOK, "episode", &Page{Title: "Missing episode: " + e.ChildName, Data: d})
 }
 
