@@ -96,13 +96,6 @@ type Checkpointer struct {
 func (c *Checkpointer) Write(ctx context.Context, db *sqlstore.DB) (vigil.Checkpoint, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	seq, hash, err := db.AccessLogHead(ctx)
-	if err != nil {
-		return vigil.Checkpoint{}, false, err
-	}
-	if seq == 0 {
-		return vigil.Checkpoint{}, false, nil
-	}
 	f, created, err := openCheckpointFile(c.File)
 	if err != nil {
 		return vigil.Checkpoint{}, false, err
@@ -112,6 +105,15 @@ func (c *Checkpointer) Write(ctx context.Context, db *sqlstore.DB) (vigil.Checkp
 		return vigil.Checkpoint{}, false, fmt.Errorf("locking the checkpoint file: %v", err)
 	}
 	defer unlockFile(f)
+	// The head is read under the lock, so that writers at once append
+	// their heads in the order they read them.
+	seq, hash, err := db.AccessLogHead(ctx)
+	if err != nil {
+		return vigil.Checkpoint{}, false, err
+	}
+	if seq == 0 {
+		return vigil.Checkpoint{}, false, nil
+	}
 	last, err := c.repairTail(f)
 	if err != nil {
 		return vigil.Checkpoint{}, false, err
