@@ -185,7 +185,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
 		Language: sqlstore.NewLanguageService(db), Missing: sqlstore.NewMissingService(db), Profiles: sqlstore.NewProfileService(db), Health: db,
 		SSO: sqlstore.NewSSOService(db)}
-	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version, OIDC: sso}
+	wcfg := web.Config{TrustedProxies: cfg.TrustedProxies, Version: cfg.Version, OIDC: sso, Clock: db.Clock()}
 	srv, err := web.New(wcfg, svc, log, reg)
 	if err != nil {
 		return err

@@ -368,6 +368,10 @@ func cleanPgxError(err error) string {
 // Engine reports which engine the database runs on.
 func (db *DB) Engine() Engine { return db.engine }
 
+// Clock is the clock that stamps the database's records: the pages should
+// tell the time by it too.
+func (db *DB) Clock() vigil.Clock { return db.clock }
+
 // Path is the SQLite file, or "" on PostgreSQL.
 func (db *DB) Path() string { return db.path }
 

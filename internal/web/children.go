@@ -36,7 +36,7 @@ func (s *Server) childrenPage(w http.ResponseWriter, r *http.Request) {
 			NextHref string
 			Query    string
 			Today    time.Time
-		}{page.Items, next, q, time.Now()}})
+		}{page.Items, next, q, s.now()}})
 }
 
 // childData is a child's page.
@@ -78,7 +78,7 @@ func (s *Server) loadChild(w http.ResponseWriter, r *http.Request, purpose strin
 		s.pageError(w, r, err)
 		return nil, false
 	}
-	d := &childData{Child: c, Age: vigil.AgeOn(c.DateOfBirth, time.Now()), Bases: vigil.LawfulBases, Parts: vigil.ChildParts,
+	d := &childData{Child: c, Age: vigil.AgeOn(c.DateOfBirth, s.now()), Bases: vigil.LawfulBases, Parts: vigil.ChildParts,
 		Roles: vigil.Roles}
 	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
 		for _, l := range org.LPAs {

@@ -65,7 +65,7 @@ func (s *Server) reportSearchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d := childSearchData{Today: time.Now(), Expired: q.Get("expired") != ""}
+	d := childSearchData{Today: s.now(), Expired: q.Get("expired") != ""}
 	page := &Page{Title: "Report a child missing", Data: &d, Form: q}
 	if q.Get("search") == "" {
 		s.render(w, r, http.StatusOK, "report-search", page)
@@ -183,7 +183,7 @@ func (s *Server) newChild(w http.ResponseWriter, r *http.Request) {
 	var c *vigil.ChildRecord
 	if err = v.Err(); err == nil {
 		c, err = s.svc.Children.CreateChild(vigil.WithPurpose(r.Context(), purposeChildSearch), n)
-	} else if verr := n.Validate(time.Now()); verr != nil {
+	} else if verr := n.Validate(s.now()); verr != nil {
 		for _, fe := range vigil.ErrorFields(verr) {
 			if !v.Has(fe.Field) && fe.Field != "date_of_birth" {
 				v.Add(fe.Field, "%s", fe.Message)

@@ -211,7 +211,7 @@ type countRow struct {
 func (s *Server) languagePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var v vigil.Validation
-	now := londonTime(time.Now())
+	now := londonTime(s.now())
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london).AddDate(0, -11, 0)
 	to := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london).AddDate(0, 1, 0)
 	if f := q.Get("from"); f != "" {

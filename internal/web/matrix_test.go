@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilcp/vigil/internal/sqlstore"
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -411,7 +412,10 @@ func expected(r row, w *who, inScope bool) int {
 }
 
 func TestPermissionMatrix(t *testing.T) {
-	f := newFixture(t)
+	// The pages look at the fixture's episodes four days after they were
+	// made, so that every open one is due its notification to the UK
+	// Missing Persons Unit (after 72 hours) and that step is offered.
+	f := newFixture(t, pagesAt(vigil.FixedClock(vigiltest.Epoch.Add(96*time.Hour))))
 	for _, route := range f.srv.Routes() {
 		if _, ok := matrix[route]; !ok {
 			t.Errorf("route %q is not in the permission matrix", route)

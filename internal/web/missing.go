@@ -218,7 +218,7 @@ func (s *Server) missingWorkPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := vigil.WithPurpose(r.Context(), purposeMissingWork)
-	d := workData{Queue: queueLabel(queue), Queues: queueLabels, LPAID: lpa, Now: time.Now()}
+	d := workData{Queue: queueLabel(queue), Queues: queueLabels, LPAID: lpa, Now: s.now()}
 	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
 		d.LPAs = org.LPAs
 	}
@@ -325,7 +325,7 @@ func (s *Server) episodesPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Back = "/missing/dashboard?" + back.Encode()
 	}
-	t, now := s.targetsFor(r), time.Now()
+	t, now := s.targetsFor(r), s.now()
 	for _, e := range page.Items {
 		d.Rows = append(d.Rows, rowFor(f.Queue, e, t, now))
 	}
@@ -392,7 +392,7 @@ func (s *Server) episodePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	e, p, now := v.Episode, vigil.PrincipalFrom(r.Context()), time.Now()
+	e, p, now := v.Episode, vigil.PrincipalFrom(r.Context()), s.now()
 	d := &episodeData{E: e, LPA: v.LPAName, Factors: map[string]string{}, People: map[int64]string{}, Findings: v.Findings,
 		Done: r.URL.Query().Get("done")}
 	for _, f := range vigil.RiskFactors {
@@ -403,7 +403,7 @@ func (s *Server) episodePage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Times = episodeTimes(e, v.Targets, now)
 	for _, st := range episodeSteps {
-		if st.Allowed(p, e) && !e.ByBreakGlass {
+		if st.Allowed(p, e, now) && !e.ByBreakGlass {
 			d.Steps = append(d.Steps, st)
 		}
 	}
@@ -541,21 +541,21 @@ type episodeStep struct {
 	Path, Label, Title string
 	Action             vigil.Action
 	// When says whether the step applies to the episode as it stands.
-	When   func(e *vigil.Episode) bool
+	When   func(e *vigil.Episode, now time.Time) bool
 	submit func(s *Server, r *http.Request, e *vigil.Episode) error
 }
 
 // Allowed says whether p may take the step on e now.
-func (st episodeStep) Allowed(p *vigil.Principal, e *vigil.Episode) bool {
-	return p.Has(st.Action, vigil.KindEpisode) && st.When(e)
+func (st episodeStep) Allowed(p *vigil.Principal, e *vigil.Episode, now time.Time) bool {
+	return p.Has(st.Action, vigil.KindEpisode) && st.When(e, now)
 }
 
-func isOpen(e *vigil.Episode) bool  { return e.Status == vigil.EpisodeOpen }
-func isFound(e *vigil.Episode) bool { return e.Status == vigil.EpisodeFound }
+func isOpen(e *vigil.Episode, _ time.Time) bool  { return e.Status == vigil.EpisodeOpen }
+func isFound(e *vigil.Episode, _ time.Time) bool { return e.Status == vigil.EpisodeFound }
 
 var episodeSteps = []episodeStep{
 	{Path: "ratify", Label: "Ratify the grading", Title: "Ratify the risk grading", Action: vigil.ActionRatify,
-		When: func(e *vigil.Episode) bool {
+		When: func(e *vigil.Episode, now time.Time) bool {
 			return len(e.Gradings) > 0 && e.Gradings[len(e.Gradings)-1].RatifiedAt == nil && e.Status == vigil.EpisodeOpen
 		},
 		submit: func(s *Server, r *http.Request, e *vigil.Episode) error {
@@ -594,7 +594,7 @@ var episodeSteps = []episodeStep{
 			return err
 		}},
 	{Path: "note", Label: "Add to the timeline", Title: "Add an enquiry, action or review", Action: vigil.ActionUpdate,
-		When: func(e *vigil.Episode) bool { return e.Status != vigil.EpisodeClosed },
+		When: func(e *vigil.Episode, now time.Time) bool { return e.Status != vigil.EpisodeClosed },
 		submit: func(s *Server, r *http.Request, e *vigil.Episode) error {
 			return s.svc.Missing.Note(r.Context(), e.ID, r.PostFormValue("kind"), r.PostFormValue("text"))
 		}},
@@ -615,8 +615,8 @@ var episodeSteps = []episodeStep{
 		}},
 	{Path: "nmpu", Label: "Record the notification to the UK Missing Persons Unit", Title: "UK Missing Persons Unit notification",
 		Action: vigil.ActionUpdate,
-		When: func(e *vigil.Episode) bool {
-			due, _ := vigil.NMPUNotification(*e, time.Now())
+		When: func(e *vigil.Episode, now time.Time) bool {
+			due, _ := vigil.NMPUNotification(*e, now)
 			return e.Status != vigil.EpisodeClosed && e.NMPUSentAt == nil && due
 		},
 		submit: func(s *Server, r *http.Request, e *vigil.Episode) error {
@@ -629,7 +629,7 @@ var episodeSteps = []episodeStep{
 			return err
 		}},
 	{Path: "prevention", Label: "Record the prevention interview", Title: "Prevention interview", Action: vigil.ActionUpdate,
-		When: func(e *vigil.Episode) bool { return isFound(e) && e.PreventionAt == nil },
+		When: func(e *vigil.Episode, now time.Time) bool { return isFound(e, now) && e.PreventionAt == nil },
 		submit: func(s *Server, r *http.Request, e *vigil.Episode) error {
 			var v vigil.Validation
 			at := formInstant(r, "prevention_at", &v)
@@ -640,7 +640,9 @@ var episodeSteps = []episodeStep{
 			return err
 		}},
 	{Path: "return-interview", Label: "Record the return home interview", Title: "Return home interview", Action: vigil.ActionReturnInterview,
-		When: func(e *vigil.Episode) bool { return isFound(e) && e.RHICompletedAt == nil && e.RHIDeclinedAt == nil },
+		When: func(e *vigil.Episode, now time.Time) bool {
+			return isFound(e, now) && e.RHICompletedAt == nil && e.RHIDeclinedAt == nil
+		},
 		submit: func(s *Server, r *http.Request, e *vigil.Episode) error {
 			var v vigil.Validation
 			var d vigil.RHIDetails
@@ -781,12 +783,12 @@ func (s *Server) stepPage(st episodeStep) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		if !st.When(e) {
+		if !st.When(e, s.now()) {
 			http.Redirect(w, r, fmt.Sprintf("/missing/episodes/%d", e.ID), http.StatusSeeOther)
 			return
 		}
 		form := url.Values{"version": {strconv.FormatInt(e.Version, 10)}}
-		now := time.Now()
+		now := s.now()
 		for _, name := range []string{"deployed_at", "found_at", "nmpu_sent_at", "prevention_at", "rhi_offered_at"} {
 			nowFields(form, name, now)
 		}
@@ -917,7 +919,7 @@ func (s *Server) reportMissingPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := url.Values{}
-	nowFields(form, "reported_at", time.Now())
+	nowFields(form, "reported_at", s.now())
 	if d.Child != nil && d.Child.LPAID != 0 {
 		form.Set("lpa_id", strconv.FormatInt(d.Child.LPAID, 10))
 	} else if p := vigil.PrincipalFrom(r.Context()); p.LPAID != 0 {
@@ -951,7 +953,7 @@ func (s *Server) reportMissing(w http.ResponseWriter, r *http.Request) {
 	var e *vigil.Episode
 	if err == nil {
 		e, err = s.svc.Missing.Report(r.Context(), rep)
-	} else if rerr := rep.Validate(time.Time{}, time.Now()); rerr != nil {
+	} else if rerr := rep.Validate(time.Time{}, s.now()); rerr != nil {
 		// Show every problem at once, not the dates first.
 		for _, f := range vigil.ErrorFields(rerr) {
 			if !v.Has(f.Field) && f.Field != "child_id" {

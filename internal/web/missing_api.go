@@ -907,7 +907,7 @@ func (s *Server) apiMissingDashboard(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var v vigil.Validation
 	f := vigil.DashboardFilter{LPAID: queryID(r, "lpa_id", &v), TeamID: queryID(r, "team_id", &v)}
-	f.From, f.To = apiDashboardPeriod(&v, q, time.Now())
+	f.From, f.To = apiDashboardPeriod(&v, q, s.now())
 	if err := v.Err(); err != nil {
 		s.apiError(w, r, err)
 		return

@@ -144,7 +144,7 @@ func (s *Server) childMissingPage(w http.ResponseWriter, r *http.Request) {
 	for _, a := range cd.Agencies {
 		d.Agencies[a.ID] = a.Name
 	}
-	now := time.Now()
+	now := s.now()
 	var reports []time.Time
 	for _, e := range page.Items {
 		d.Episodes = append(d.Episodes, rowFor("", e, d.Targets, now))
@@ -253,8 +253,8 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request) {
 		}
 		n = len(p.Actions) + 2
 	} else {
-		dateFields(form, "strategy_meeting_at", time.Now())
-		dateFields(form, "review_at", time.Now().AddDate(0, 0, 28))
+		dateFields(form, "strategy_meeting_at", s.now())
+		dateFields(form, "review_at", s.now().AddDate(0, 0, 28))
 	}
 	for i := range n {
 		d.Rows = append(d.Rows, i)
@@ -317,7 +317,7 @@ func (s *Server) savePlan(w http.ResponseWriter, r *http.Request) {
 		}
 		a := vigil.PlanAction{Action: action, Owner: owner}
 		if r.PostFormValue(fmt.Sprintf("done-%d", i)) == "yes" {
-			now := time.Now()
+			now := s.now()
 			a.DoneAt = &now
 			if d.Plan != nil && i < len(d.Plan.Actions) && d.Plan.Actions[i].DoneAt != nil {
 				a.DoneAt = d.Plan.Actions[i].DoneAt
@@ -326,7 +326,7 @@ func (s *Server) savePlan(w http.ResponseWriter, r *http.Request) {
 		p.Actions = append(p.Actions, a)
 	}
 	if r.PostFormValue("end") == "yes" && d.Plan != nil {
-		now := time.Now()
+		now := s.now()
 		p.EndedAt = &now
 	}
 	err := v.Err()
@@ -392,7 +392,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	var v vigil.Validation
 	q := r.URL.Query()
 	f := vigil.DashboardFilter{LPAID: queryID(r, "lpa_id", &v), TeamID: queryID(r, "team_id", &v)}
-	f.From, f.To = monthPeriod(&v, q.Get("from"), q.Get("to"), time.Now())
+	f.From, f.To = monthPeriod(&v, q.Get("from"), q.Get("to"), s.now())
 	if err := v.Err(); err != nil {
 		s.pageError(w, r, err)
 		return

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vigilcp/vigil/internal/vigil"
 )
@@ -51,7 +50,7 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := &profileData{Child: cd.Child, Profile: p, Stale: !p.Profile.Empty() && p.Profile.Stale(time.Now()),
+	d := &profileData{Child: cd.Child, Profile: p, Stale: !p.Profile.Empty() && p.Profile.Stale(s.now()),
 		CanEdit: vigil.PrincipalFrom(r.Context()).Has(vigil.ActionProfile, vigil.KindChild) && !cd.Child.ByBreakGlass,
 		CanLink: vigil.PrincipalFrom(r.Context()).Has(vigil.ActionLink, vigil.KindChild) && !cd.Child.ByBreakGlass}
 	for _, l := range p.Links {
@@ -85,7 +84,7 @@ func (s *Server) profileEditPage(w http.ResponseWriter, r *http.Request) {
 	if pr.ConfirmedAt != nil {
 		dateFields(form, "confirmed_at", *pr.ConfirmedAt)
 	} else {
-		dateFields(form, "confirmed_at", time.Now())
+		dateFields(form, "confirmed_at", s.now())
 	}
 	if pr.KeptBy == "" && cd.Child.Carers != "" {
 		form.Set("kept_by", cd.Child.Carers)

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,9 @@ import (
 
 // Config configures the web server.
 type Config struct {
+	// Clock tells the pages the time (today's date on forms, what is due
+	// and overdue); the system clock when nil. It should be the store's.
+	Clock vigil.Clock
 	// TrustedProxies are the addresses of terminating proxies whose
 	// X-Forwarded-For, X-Forwarded-Proto and X-Request-Id are believed.
 	TrustedProxies []netip.Prefix
@@ -76,6 +80,9 @@ type metrics struct {
 // New returns a server. reg receives the server's metrics and is served at
 // /metrics (the caller registers database and build collectors on it).
 func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) (*Server, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = vigil.SystemClock{}
+	}
 	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux(), reg: reg}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
@@ -105,6 +112,9 @@ func New(cfg Config, svc Services, log *slog.Logger, reg *prometheus.Registry) (
 	s.handler = h
 	return s, nil
 }
+
+// now is the time, by the server's clock.
+func (s *Server) now() time.Time { return s.cfg.Clock.Now() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -64,6 +64,11 @@ type fixture struct {
 
 type fixtureOption func(*web.Config, *web.Services)
 
+// pagesAt tells the time to the pages from another clock than the store's.
+func pagesAt(c vigil.Clock) fixtureOption {
+	return func(cfg *web.Config, _ *web.Services) { cfg.Clock = c }
+}
+
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	return newFixtureWith(t, opts...)
@@ -83,7 +88,7 @@ func newBlankMissingFixture(t *testing.T, opts ...fixtureOption) *fixture {
 func newFixtureWith(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	db, org := vigiltest.DemoDB(t, sqlstore.SQLite, vigiltest.SmallDemo(false))
-	cfg := web.Config{Version: "test"}
+	cfg := web.Config{Version: "test", Clock: db.Clock()}
 	svc := web.Services{Org: sqlstore.NewOrgService(db), Users: sqlstore.NewUserService(db),
 		Sessions: sqlstore.NewSessionService(db), Children: sqlstore.NewChildService(db),
 		AccessLog: sqlstore.NewAccessLogService(db), BreakGlass: sqlstore.NewBreakGlassService(db),
