@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigilcp/vigil/internal/app"
+	"github.com/vigilcp/vigil/internal/sqlstore"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -28,6 +29,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	absolute := fs.Duration("session-max", 12*time.Hour, "a session ends this long after sign-in")
 	lockAfter := fs.Int("lockout-after", 5, "failed sign-ins in a row that lock a username")
 	lockFor := fs.Duration("lockout-for", 15*time.Minute, "how long a locked username stays locked")
+	ssoHold := fs.Duration("sso-email-hold", sqlstore.DefaultSSOEmailHold,
+		"a first single sign-on does not link by an email someone other than its holder changed this recently")
 	checkpoints := fs.String("checkpoints", "", "file for signed access-log checkpoints (default VIGIL_ACCESSLOG_CHECKPOINTS; needs VIGIL_ACCESSLOG_KEY)")
 	checkpointEvery := fs.Duration("checkpoint-every", time.Minute, "how often to checkpoint the access log")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address only, never on --addr (default VIGIL_METRICS_ADDR; none: /metrics on --addr)")
@@ -67,6 +70,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *idle <= 0 || *absolute < *idle || *lockAfter < 1 || *lockFor <= 0 {
 		return usagef("session and lockout settings must be positive, and --session-max at least --session-idle")
 	}
+	if *ssoHold <= 0 {
+		return usagef("--sso-email-hold must be positive, like 336h (14 days)")
+	}
 	key, err := signingKey(e)
 	if err != nil {
 		return err
@@ -89,7 +95,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: url, Demo: *demoFlag, DemoSeed: *seed, TLSCert: *tlsCert,
 		TLSKey: *tlsKey, TrustedProxies: trusted, ShutdownTimeout: *shutdown, Version: version(), Log: log, Out: e.stdout,
 		SessionIdle: *idle, SessionAbsolute: *absolute, LockoutAfter: *lockAfter, LockoutFor: *lockFor, Checkpoints: cp, Lexicon: lex,
-		SSO: sso, MetricsAddr: *metricsAddr})
+		SSO: sso, MetricsAddr: *metricsAddr, SSOEmailHold: *ssoHold})
 }
 
 // parsePrefixes reads a comma-separated list of addresses and CIDR ranges.

@@ -61,6 +61,9 @@ type ServeConfig struct {
 	SessionIdle, SessionAbsolute time.Duration
 	LockoutAfter                 int
 	LockoutFor                   time.Duration
+	// SSOEmailHold: a first single sign-on does not link by an email that
+	// someone other than its holder changed within it (zero: 14 days).
+	SSOEmailHold time.Duration
 	// Checkpoints, when set, writes signed checkpoints of the access log's
 	// head every CheckpointEvery (default one minute) and at shutdown.
 	Checkpoints *Checkpointer
@@ -138,7 +141,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		hasher = password.Hasher{Params: password.Production}
 	}
 	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Hasher: hasher, Logger: log, Clock: cfg.Clock,
-		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, LockoutAfter: cfg.LockoutAfter, LockoutFor: cfg.LockoutFor})
+		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, LockoutAfter: cfg.LockoutAfter, LockoutFor: cfg.LockoutFor,
+		SSOEmailHold: cfg.SSOEmailHold})
 	if err != nil {
 		return err
 	}
