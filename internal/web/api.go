@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -29,22 +30,32 @@ const maxBody = 1 << 20
 var errBodyTooLarge = &vigil.Error{Code: vigil.EINVALID, Message: fmt.Sprintf("The request body is larger than %d bytes", maxBody)}
 
 // decode reads a JSON request body into v strictly: JSON only, no unknown
-// fields, one value, and errors that say where the problem is.
+// fields, one value, text without NUL and in UTF-8, and errors that say
+// where the problem is.
 func decode(r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return vigil.Errorf(vigil.EINVALID, "Send the body as JSON, with Content-Type: application/json")
 	}
-	body := http.MaxBytesReader(nil, r.Body, maxBody)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			return errBodyTooLarge
+		}
+		return vigil.Errorf(vigil.EINVALID, "The body could not be read")
+	}
+	// A NUL or bytes that are not UTF-8 in any string are refused, by
+	// pointer, before the decoder would store the one or quietly replace
+	// the other (text.go).
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
-		var tooBig *http.MaxBytesError
 		switch {
-		case errors.As(err, &tooBig):
-			return errBodyTooLarge
 		case errors.As(err, &syn):
 			return vigil.Errorf(vigil.EINVALID, "The body is not valid JSON (at byte %d)", syn.Offset)
 		case errors.As(err, &typ):

@@ -127,12 +127,16 @@ func (s *Server) Routes() []string {
 }
 
 // handle registers a route. Each handler records its pattern for the
-// metrics and logs.
+// metrics and logs, and first refuses a path, query or form holding text
+// no engine stores alike (refuseBadText).
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.routes = append(s.routes, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if holder, ok := r.Context().Value(routeKey).(*routeHolder); ok {
 			holder.pattern = pattern
+		}
+		if s.refuseBadText(w, r) {
+			return
 		}
 		h(w, r)
 	})
