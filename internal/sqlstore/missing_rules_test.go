@@ -189,3 +189,47 @@ func TestMigrationStopsOnBrokenMissingRules(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanReviewCannotMakeASecondActivePlan: a review that puts an ended
+// plan back in force while another is active is refused like a second new
+// plan, and changes nothing.
+func TestPlanReviewCannotMakeASecondActivePlan(t *testing.T) {
+	forEachMissing(t, func(t *testing.T, db *sqlstore.DB, clock *vigiltest.Clock) {
+		svc := sqlstore.NewMissingService(db)
+		coord := vigiltest.As(t, db, "missing.ashvale")
+		child := sharedChild(t, db)
+		plan := vigil.Plan{ChildID: child, StrategyMeetingAt: clock.Now().Add(-48 * time.Hour), ReviewAt: clock.Now().AddDate(0, 1, 0),
+			Agencies: []int64{1}, Summary: "First plan", Actions: []vigil.PlanAction{{Action: "Return home interview", Owner: "Children's services"}}}
+		first, err := svc.SavePlan(coord, plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended := clock.Now()
+		first.EndedAt = &ended
+		if first, err = svc.SavePlan(coord, *first); err != nil {
+			t.Fatal(err)
+		}
+		plan.Summary = "Second plan"
+		if _, err := svc.SavePlan(coord, plan); err != nil {
+			t.Fatal(err)
+		}
+		first.EndedAt = nil
+		_, err = svc.SavePlan(coord, *first)
+		if vigil.ErrorCode(err) != vigil.ECONFLICT || !strings.Contains(vigil.ErrorMessage(err), "already has an active plan") {
+			t.Fatalf("putting the ended plan back in force beside another: %v", err)
+		}
+		plans, err := svc.Plans(coord, child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := 0
+		for _, p := range plans {
+			if p.EndedAt == nil {
+				active++
+			}
+		}
+		if active != 1 {
+			t.Fatalf("%d active plans after the refused review: %+v", active, plans)
+		}
+	})
+}
