@@ -36,8 +36,8 @@ start=$(date +%s)
 set +e
 (cd internal/sqlstore && "$bin/sqlstore.test" -test.run "$tests" -test.count "$runs" -test.failfast -test.v 2>&1) |
   awk '
-    /--- PASS: TestRace[A-Za-z]+\/postgres/ { passed++; if (passed % 30 == 0) { printf "%d runs passed\n", passed / 3 } }
-    /--- FAIL|_test.go:[0-9]+:/ { print; failed = 1 }
+    /--- PASS: TestRace[A-Za-z]+\/postgres/ { passed++; if (passed % 30 == 0) { printf "%d runs passed\n", passed / 3; fflush() } }
+    /--- FAIL|_test.go:[0-9]+:/ { print; fflush(); failed = 1 }
     END { printf "%d\n", passed > "/dev/stderr" }' 2>"$bin/passed"
 status=${PIPESTATUS[0]}
 set -e
