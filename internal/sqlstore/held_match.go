@@ -81,17 +81,3 @@ func (tx *Tx) useHeldMatch(ctx context.Context, ref string) (int64, error) {
 	}
 	return child, nil
 }
-
-// ReadableBy reports which of the children the principal may read, by the
-// scope rule, reading nothing of them: for loaders (the demo picks records
-// outside a person's scope to open with a reason). It is not logged, as it
-// shows no record.
-func (db *DB) ReadableBy(ctx context.Context, p *vigil.Principal, ids []int64) (map[int64]bool, error) {
-	var out map[int64]bool
-	err := db.readTx(vigil.WithPrincipal(ctx, p), func(tx *Tx) error {
-		var err error
-		out, err = tx.readable(ctx, ids)
-		return err
-	})
-	return out, err
-}

@@ -13,24 +13,9 @@ import (
 
 func allEpisodes(t *testing.T, svc *sqlstore.MissingService, ctx context.Context) []int64 {
 	t.Helper()
-	var ids []int64
-	f := vigil.EpisodeFilter{PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}}
-	for {
-		page, err := svc.Episodes(ctx, f)
-		if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
-			return nil
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range page.Items {
-			ids = append(ids, e.ID)
-		}
-		if page.Next == "" {
-			return ids
-		}
-		f.Cursor = page.Next
-	}
+	return allIDs(t, func(cursor string) (vigil.Page[vigil.Episode], error) {
+		return svc.Episodes(ctx, vigil.EpisodeFilter{PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize, Cursor: cursor}})
+	}, func(e vigil.Episode) int64 { return e.ID })
 }
 
 // TestEpisodeListsAgreeWithDecide holds the episodes' SQL scope filter to

@@ -15,23 +15,32 @@ import (
 
 func allChildren(t *testing.T, svc *sqlstore.ChildService, ctx context.Context) []int64 {
 	t.Helper()
+	return allIDs(t, func(cursor string) (vigil.Page[vigil.ChildRecord], error) {
+		return svc.Children(ctx, vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize, Cursor: cursor}})
+	}, func(c vigil.ChildRecord) int64 { return c.ID })
+}
+
+// allIDs follows a list's pages to the end and returns the ids of what it
+// shows; nil when the list is refused.
+func allIDs[T any](t *testing.T, page func(cursor string) (vigil.Page[T], error), id func(T) int64) []int64 {
+	t.Helper()
 	var ids []int64
-	f := vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: vigil.MaxPageSize}}
+	cursor := ""
 	for {
-		page, err := svc.Children(ctx, f)
+		p, err := page(cursor)
+		if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+			return nil
+		}
 		if err != nil {
-			if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
-				return nil
-			}
 			t.Fatal(err)
 		}
-		for _, c := range page.Items {
-			ids = append(ids, c.ID)
+		for _, x := range p.Items {
+			ids = append(ids, id(x))
 		}
-		if page.Next == "" {
+		if p.Next == "" {
 			return ids
 		}
-		f.Cursor = page.Next
+		cursor = p.Next
 	}
 }
 

@@ -171,7 +171,7 @@ func (tx *Tx) factsOf(ctx context.Context, k *recordScope, id int64) (vigil.Reco
 	cols := slices.Clone(k.lpas)
 	for _, h := range k.holders {
 		if h.from == "" {
-			cols = append(cols, h.team, h.person)
+			cols = append(cols, h.team, h.person, "(SELECT ht.lpa_id FROM teams ht WHERE ht.id = "+h.team+")")
 		}
 	}
 	for _, a := range k.about {
@@ -182,9 +182,9 @@ func (tx *Tx) factsOf(ctx context.Context, k *recordScope, id int64) (vigil.Reco
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
-	q := "SELECT " + strings.Join(append(cols, k.idOf()), ", ") + " FROM " + k.table + " " + k.alias + " WHERE " + k.idOf() + " = $1"
-	var self int64
-	if err := tx.QueryRowContext(ctx, q, id).Scan(append(dest, &self)...); err != nil {
+	q := "SELECT " + strings.Join(append(cols, "1"), ", ") + " FROM " + k.table + " " + k.alias + " WHERE " + k.idOf() + " = $1"
+	var one int
+	if err := tx.QueryRowContext(ctx, q, id).Scan(append(dest, &one)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return f, "", notFound(k.what)
 		}
@@ -206,15 +206,8 @@ func (tx *Tx) factsOf(ctx context.Context, k *recordScope, id int64) (vigil.Reco
 		}
 		add(&f.TeamIDs, vals[i])
 		add(&f.PersonIDs, vals[i+1])
-		if vals[i].Valid {
-			var lpa sql.NullInt64
-			if err := tx.QueryRowContext(ctx, "SELECT lpa_id FROM teams WHERE id = $1", vals[i].Int64).Scan(&lpa); err != nil &&
-				!errors.Is(err, sql.ErrNoRows) {
-				return f, "", err
-			}
-			add(&f.LPAIDs, lpa)
-		}
-		i += 2
+		add(&f.LPAIDs, vals[i+2]) // the holding team's LPA
+		i += 3
 	}
 	// Holders read from other tables, with their teams' LPAs.
 	for _, h := range k.holders {
