@@ -80,13 +80,6 @@ func childScopeSQL(p *vigil.Principal, now time.Time, arg func(any) string) stri
 	return childScope.scopeSQL(p, now, arg)
 }
 
-// partOpenSQL is the SQL test that no restriction of one part of a child
-// aliased c holds the principal back.
-func partOpenSQL(p *vigil.Principal, part string, arg func(any) string) string {
-	return `NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.record_kind = 'child' AND r.record_id = c.id
-		AND r.part = ` + arg(part) + " AND r.lifted_at IS NULL AND NOT " + restrictionOpen(p, arg) + ")"
-}
-
 // childFacts gathers what vigil.Decide needs to know about one child, and
 // the reason of the principal's break-glass opening of them, if any.
 func (tx *Tx) childFacts(ctx context.Context, id int64) (vigil.RecordFacts, string, error) {
@@ -111,95 +104,29 @@ func toIDs(s []string) []int64 {
 	return out
 }
 
-// mask blanks the parts of children's records the principal may not see:
-// parts restricted to others, and, for partner agencies, parts not shared
-// with their agency.
+// mask blanks the parts of children's records the principal may not see
+// (see withheldParts): parts restricted to others, and, for partner
+// agencies, parts not shared with their agency.
 func (tx *Tx) mask(ctx context.Context, recs []vigil.ChildRecord) error {
-	if len(recs) == 0 {
-		return nil
+	ids := make([]int64, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
 	}
-	// Each query has its own arguments: PostgreSQL refuses parameters a
-	// statement does not use.
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
-	inList := func() string {
-		ids := make([]string, len(recs))
-		for i, r := range recs {
-			ids[i] = arg(r.ID)
-		}
-		return "(" + strings.Join(ids, ", ") + ")"
-	}
-	in := inList()
-	withheld := map[int64]map[string]bool{}
-	hold := func(id int64, part string) {
-		if withheld[id] == nil {
-			withheld[id] = map[string]bool{}
-		}
-		withheld[id][part] = true
-	}
-	p := tx.who
-	rows, err := tx.QueryContext(ctx, `SELECT r.record_id, r.part FROM restrictions r WHERE r.record_kind = 'child'
-		AND r.record_id IN `+in+` AND r.part <> '' AND r.lifted_at IS NULL AND NOT `+restrictionOpen(p, arg), args...)
+	held, err := tx.withheldParts(ctx, childScope, ids)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		var part string
-		if err := rows.Scan(&id, &part); err != nil {
-			rows.Close()
-			return err
-		}
-		hold(id, part)
-	}
-	if err := closeRows(rows); err != nil {
-		return err
-	}
-	if p.Scope == vigil.ScopeAgency {
-		shared := map[int64]map[string]bool{}
-		args = nil
-		in := inList()
-		rows, err := tx.QueryContext(ctx, `SELECT record_id, parts FROM shares WHERE record_kind = 'child' AND record_id IN `+in+
-			" AND agency_id = "+arg(p.AgencyID)+" AND revoked_at IS NULL AND (until_at IS NULL OR until_at > "+arg(instant(tx.now))+")", args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			var parts string
-			if err := rows.Scan(&id, &parts); err != nil {
-				rows.Close()
-				return err
-			}
-			if shared[id] == nil {
-				shared[id] = map[string]bool{}
-			}
-			for _, part := range listItems(parts) {
-				shared[id][part] = true
-			}
-		}
-		if err := closeRows(rows); err != nil {
-			return err
-		}
-		for _, r := range recs {
-			for _, part := range vigil.ChildParts {
-				if !shared[r.ID][part] {
-					hold(r.ID, part)
-				}
-			}
-		}
-	}
 	for i := range recs {
 		r := &recs[i]
-		for _, part := range vigil.ChildParts {
-			if !withheld[r.ID][part] {
-				continue
+		w := held[r.ID]
+		if w == nil {
+			continue
+		}
+		for _, part := range childScope.parts {
+			if w.withholds(part) {
+				r.Withheld = append(r.Withheld, part)
+				blankPart(&r.Child, part)
 			}
-			r.Withheld = append(r.Withheld, part)
-			blankPart(&r.Child, part)
 		}
 	}
 	return nil
@@ -243,7 +170,7 @@ func (s *ChildService) Children(ctx context.Context, f vigil.ChildFilter) (vigil
 			// where it is not restricted from the reader.
 			like := arg(likePrefix(q))
 			where = append(where, "(lower(c.given_name) LIKE "+like+" ESCAPE '\\' OR lower(c.family_name) LIKE "+like+
-				" ESCAPE '\\' OR (lower(c.other_names) LIKE "+like+" ESCAPE '\\' AND "+partOpenSQL(tx.who, vigil.PartIdentity, arg)+"))")
+				" ESCAPE '\\' OR (lower(c.other_names) LIKE "+like+" ESCAPE '\\' AND "+childScope.partOpenSQL(tx.who, vigil.PartIdentity, arg)+"))")
 		}
 		if f.Cursor != "" {
 			var fam, giv string

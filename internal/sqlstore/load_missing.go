@@ -174,14 +174,20 @@ func (b *Bulk) Episodes(episodes func() iter.Seq2[EpisodeLoad, error], t vigil.T
 		}), prog("risk gradings")); err != nil {
 		return n, err
 	}
-	if _, err := b.Copy("deployments", []string{"episode_id", "person_id", "deployed_at", "deployed_by"},
+	// A deployed officer holds a closed episode for the default while
+	// after its close (see Tx.endDeployedAccess).
+	if _, err := b.Copy("deployments", []string{"episode_id", "person_id", "deployed_at", "deployed_by", "access_until"},
 		pass(func(l EpisodeLoad, emit func(Row) bool) bool {
 			e := l.Episode
 			if e.DeployedAt == nil {
 				return true
 			}
+			var until any
+			if e.ClosedAt != nil {
+				until = e.ClosedAt.Add(vigil.DefaultDeployedAccess)
+			}
 			for _, p := range e.DeployedTo {
-				if !emit(Row{e.ID, p, *e.DeployedAt, nullIfZero(e.Gradings[0].GradedBy)}) {
+				if !emit(Row{e.ID, p, *e.DeployedAt, nullIfZero(e.Gradings[0].GradedBy), until}) {
 					return false
 				}
 			}

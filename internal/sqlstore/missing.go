@@ -777,6 +777,9 @@ func (s *MissingService) Close(ctx context.Context, id int64, version int64) (*v
 			instant(tx.now), tx.UserID(), id); err != nil {
 			return nil, nil, err
 		}
+		if err := tx.endDeployedAccess(ctx, id, tx.now); err != nil {
+			return nil, nil, err
+		}
 		return map[string]string{"status": string(e.Status)}, map[string]string{"status": "closed"}, nil
 	})
 }

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/vigilcp/vigil/internal/vigil"
@@ -20,4 +22,28 @@ func (tx *Tx) episodeFacts(ctx context.Context, id int64) (vigil.RecordFacts, er
 // TestEpisodeListsAgreeWithDecide holds the two together.
 func episodeScopeSQL(p *vigil.Principal, now time.Time, arg func(any) string) string {
 	return episodeScope.scopeSQL(p, now, arg)
+}
+
+// deployedAccessSetting names the force setting of how long, in hours,
+// an officer deployed to an episode keeps it after it closes.
+const deployedAccessSetting = "missing.deployed_access_hours"
+
+// endDeployedAccess writes, on each deployment to an episode closed at
+// closedAt, when its officer's holding of it ends: the force's setting
+// (vigil.DefaultDeployedAccess unless set) after the close.
+func (tx *Tx) endDeployedAccess(ctx context.Context, episode int64, closedAt time.Time) error {
+	after := vigil.DefaultDeployedAccess
+	var v string
+	err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = $1", deployedAccessSetting).Scan(&v)
+	switch {
+	case err == nil:
+		if after, err = vigil.ParseDeployedAccess(v); err != nil {
+			return err
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE deployments SET access_until = $1 WHERE episode_id = $2 AND access_until IS NULL",
+		instant(closedAt.Add(after)), episode)
+	return err
 }

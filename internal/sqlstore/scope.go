@@ -41,22 +41,39 @@ type recordScope struct {
 	own bool
 	// about are the records a record is about.
 	about []aboutRecord
+	// parts are the parts of a record that can be shared or restricted
+	// apart from the rest (nil: the record is one whole).
+	parts []string
 }
 
 // holderSource is one source of a record's holders: team and person are
 // SQL expressions (either may be "NULL"), read FROM from WHERE where, or
-// straight off the record when from is empty.
+// straight off the record when from is empty. A person named as a holder
+// holds the record whatever the scope of their account (an officer
+// deployed to an episode, a child's named officer). until, when set, is
+// the SQL of the instant the holding ends (NULL while it lasts): an
+// officer deployed to an episode holds it until a while after it closes.
 type holderSource struct {
 	from, where  string
 	team, person string
+	until        string
 }
 
-// aboutRecord is a record a record is about: its scope, and the column of
-// the record that holds its id.
+// aboutRecord is a record a record is about: its scope, and the column
+// that holds its id, read straight off the record or, for a record about
+// several, FROM from WHERE where. A record about one (an episode about its
+// child) is held back whole by a restriction of that one; a record about
+// several names the parts of it that concern each (parts), and a
+// restriction of one of them withholds those parts alone.
 type aboutRecord struct {
-	scope  *recordScope
-	column string
+	scope       *recordScope
+	column      string
+	from, where string
+	parts       []string
 }
+
+// several says the record may be about several of the kind.
+func (a aboutRecord) several() bool { return a.from != "" }
 
 // idOf is the SQL for the id of a record of the kind.
 func (k *recordScope) idOf() string { return k.alias + ".id" }
@@ -80,6 +97,7 @@ func (k *recordScope) reachSQL(p *vigil.Principal, now time.Time, arg func(any) 
 			return s
 		}
 	}
+	at := lazy(instant(now))
 	switch {
 	case p.Scope == vigil.ScopeLPA && p.LPAID != 0:
 		l := lazy(p.LPAID)
@@ -88,34 +106,36 @@ func (k *recordScope) reachSQL(p *vigil.Principal, now time.Time, arg func(any) 
 		}
 		for _, h := range k.holders {
 			if h.team != "NULL" {
-				or = append(or, h.exists("JOIN teams ht ON ht.id = "+h.team, "ht.lpa_id = "+l()))
+				or = append(or, h.exists("JOIN teams ht ON ht.id = "+h.team, "ht.lpa_id = "+l(), at))
 			}
 		}
 	case p.Scope == vigil.ScopeTeam && p.TeamID != 0:
 		t := lazy(p.TeamID)
 		for _, h := range k.holders {
 			if h.team != "NULL" {
-				or = append(or, h.exists("", h.team+" = "+t()))
-			}
-		}
-	case p.Scope == vigil.ScopeCaseload && p.PersonID != 0:
-		per := lazy(p.PersonID)
-		for _, h := range k.holders {
-			if h.person != "NULL" {
-				or = append(or, h.exists("", h.person+" = "+per()))
+				or = append(or, h.exists("", h.team+" = "+t(), at))
 			}
 		}
 	case p.Scope == vigil.ScopeAgency && p.AgencyID != 0 && k.own:
 		or = append(or, `EXISTS (SELECT 1 FROM shares s WHERE s.record_kind = `+arg(string(k.kind))+` AND s.record_id = `+k.idOf()+
-			" AND s.agency_id = "+arg(p.AgencyID)+" AND s.revoked_at IS NULL AND (s.until_at IS NULL OR s.until_at > "+arg(instant(now))+"))")
+			" AND s.agency_id = "+arg(p.AgencyID)+" AND s.revoked_at IS NULL AND (s.until_at IS NULL OR s.until_at > "+at()+"))")
+	}
+	// A person named as a holder holds the record at any police scope.
+	if p.Scope != vigil.ScopeAgency && p.PersonID != 0 {
+		per := lazy(p.PersonID)
+		for _, h := range k.holders {
+			if h.person != "NULL" {
+				or = append(or, h.exists("", h.person+" = "+per(), at))
+			}
+		}
 	}
 	// Break-glass opens records outside a police user's scope.
 	if p.Scope != vigil.ScopeAgency && k.own {
 		or = append(or, `EXISTS (SELECT 1 FROM break_glass b WHERE b.user_id = `+arg(p.User.ID)+" AND b.record_kind = "+arg(string(k.kind))+
-			" AND b.record_id = "+k.idOf()+" AND b.expires_at > "+arg(instant(now))+")")
+			" AND b.record_id = "+k.idOf()+" AND b.expires_at > "+at()+")")
 	}
 	for _, a := range k.about {
-		or = append(or, a.scope.reachSQL(p, now, arg))
+		or = append(or, a.join(a.scope.reachSQL(p, now, arg)))
 	}
 	if len(or) == 0 {
 		return "FALSE"
@@ -123,9 +143,25 @@ func (k *recordScope) reachSQL(p *vigil.Principal, now time.Time, arg func(any) 
 	return "(" + strings.Join(or, " OR ") + ")"
 }
 
+// join is cond, written over the record it is about, as a test of the
+// record: straight, for a record about one joined under its kind's alias;
+// for a record about several, that one of them meets it.
+func (a aboutRecord) join(cond string) string {
+	if !a.several() {
+		return cond
+	}
+	s := a.scope
+	return "EXISTS (SELECT 1 FROM " + a.from + " JOIN " + s.table + " " + s.alias + " ON " + s.idOf() + " = " + a.column +
+		" WHERE " + a.where + " AND " + cond + ")"
+}
+
 // exists is the SQL test that the holder source has a row meeting cond
-// (join adds a join to its FROM).
-func (h holderSource) exists(join, cond string) string {
+// (join adds a join to its FROM) whose holding has not ended at the
+// instant the SQL at names.
+func (h holderSource) exists(join, cond string, at func() string) string {
+	if h.until != "" {
+		cond += " AND (" + h.until + " IS NULL OR " + h.until + " > " + at() + ")"
+	}
 	if h.from == "" {
 		if join == "" {
 			return "(" + cond + ")"
@@ -140,7 +176,9 @@ func (h holderSource) exists(join, cond string) string {
 }
 
 // notRestrictedSQL is the SQL test that no whole-record restriction of the
-// record, or of any record it is about, holds the principal back.
+// record, or of any record it is about as a whole, holds the principal
+// back. (A restriction of one of several a record is about withholds only
+// the parts that concern them: see withheldParts.)
 func (k *recordScope) notRestrictedSQL(p *vigil.Principal, arg func(any) string) string {
 	var and []string
 	if k.own {
@@ -148,7 +186,13 @@ func (k *recordScope) notRestrictedSQL(p *vigil.Principal, arg func(any) string)
 			" AND r.record_id = "+k.idOf()+" AND r.part = '' AND r.lifted_at IS NULL AND NOT "+restrictionOpen(p, arg)+")")
 	}
 	for _, a := range k.about {
-		and = append(and, a.scope.notRestrictedSQL(p, arg))
+		switch {
+		case len(a.parts) > 0:
+		case a.several():
+			and = append(and, "NOT "+a.join("NOT ("+a.scope.notRestrictedSQL(p, arg)+")"))
+		default:
+			and = append(and, a.scope.notRestrictedSQL(p, arg))
+		}
 	}
 	if len(and) == 0 {
 		return "TRUE"
@@ -166,16 +210,28 @@ func (k *recordScope) scopeSQL(p *vigil.Principal, now time.Time, arg func(any) 
 // a record it is about), if any.
 func (tx *Tx) factsOf(ctx context.Context, k *recordScope, id int64) (vigil.RecordFacts, string, error) {
 	var f vigil.RecordFacts
+	args := []any{id}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
 	// The record's own columns: its LPAs, the holders read straight off
-	// it, and the ids of the records it is about.
+	// it, and the ids of the records it is one of them about.
 	cols := slices.Clone(k.lpas)
 	for _, h := range k.holders {
 		if h.from == "" {
-			cols = append(cols, h.team, h.person, "(SELECT ht.lpa_id FROM teams ht WHERE ht.id = "+h.team+")")
+			team, person := h.team, h.person
+			if h.until != "" {
+				held := "(" + h.until + " IS NULL OR " + h.until + " > " + arg(instant(tx.now)) + ")"
+				team, person = "CASE WHEN "+held+" THEN "+team+" END", "CASE WHEN "+held+" THEN "+person+" END"
+			}
+			cols = append(cols, team, person, "(SELECT ht.lpa_id FROM teams ht WHERE ht.id = "+team+")")
 		}
 	}
 	for _, a := range k.about {
-		cols = append(cols, a.column)
+		if !a.several() {
+			cols = append(cols, a.column)
+		}
 	}
 	vals := make([]sql.NullInt64, len(cols))
 	dest := make([]any, len(cols))
@@ -184,54 +240,28 @@ func (tx *Tx) factsOf(ctx context.Context, k *recordScope, id int64) (vigil.Reco
 	}
 	q := "SELECT " + strings.Join(append(cols, "1"), ", ") + " FROM " + k.table + " " + k.alias + " WHERE " + k.idOf() + " = $1"
 	var one int
-	if err := tx.QueryRowContext(ctx, q, id).Scan(append(dest, &one)...); err != nil {
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(append(dest, &one)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return f, "", notFound(k.what)
 		}
 		return f, "", err
 	}
-	add := func(ids *[]int64, v sql.NullInt64) {
-		if v.Valid && !slices.Contains(*ids, v.Int64) {
-			*ids = append(*ids, v.Int64)
-		}
-	}
 	i := 0
 	for range k.lpas {
-		add(&f.LPAIDs, vals[i])
+		addID(&f.LPAIDs, vals[i])
 		i++
 	}
 	for _, h := range k.holders {
 		if h.from != "" {
 			continue
 		}
-		add(&f.TeamIDs, vals[i])
-		add(&f.PersonIDs, vals[i+1])
-		add(&f.LPAIDs, vals[i+2]) // the holding team's LPA
+		addID(&f.TeamIDs, vals[i])
+		addID(&f.PersonIDs, vals[i+1])
+		addID(&f.LPAIDs, vals[i+2]) // the holding team's LPA
 		i += 3
 	}
-	// Holders read from other tables, with their teams' LPAs.
-	for _, h := range k.holders {
-		if h.from == "" {
-			continue
-		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+h.team+", "+h.person+", ht.lpa_id FROM "+k.table+" "+k.alias+", "+h.from+
-			" LEFT JOIN teams ht ON ht.id = "+h.team+" WHERE "+k.idOf()+" = $1 AND "+h.where, id)
-		if err != nil {
-			return f, "", err
-		}
-		for rows.Next() {
-			var team, person, lpa sql.NullInt64
-			if err := rows.Scan(&team, &person, &lpa); err != nil {
-				rows.Close()
-				return f, "", err
-			}
-			add(&f.TeamIDs, team)
-			add(&f.PersonIDs, person)
-			add(&f.LPAIDs, lpa)
-		}
-		if err := closeRows(rows); err != nil {
-			return f, "", err
-		}
+	if err := tx.holdersOf(ctx, k, id, &f); err != nil {
+		return f, "", err
 	}
 	var reason string
 	if k.own {
@@ -242,23 +272,99 @@ func (tx *Tx) factsOf(ctx context.Context, k *recordScope, id int64) (vigil.Reco
 	}
 	// The records it is about: their areas and holders extend to it, their
 	// shares let partners in, their restrictions hold it back (each must
-	// let the reader in), and their openings open it for reading.
+	// let the reader in) unless they withhold only parts of it, and their
+	// openings open it for reading.
 	for _, a := range k.about {
-		v := vals[i]
-		i++
-		if !v.Valid {
-			continue
+		var ids []int64
+		if a.several() {
+			var err error
+			if ids, err = tx.aboutIDs(ctx, k, a, id); err != nil {
+				return f, "", err
+			}
+		} else {
+			v := vals[i]
+			i++
+			if v.Valid {
+				ids = append(ids, v.Int64)
+			}
 		}
-		af, ar, err := tx.factsOf(ctx, a.scope, v.Int64)
-		if err != nil {
-			return f, "", err
-		}
-		mergeFacts(&f, af)
-		if reason == "" {
-			reason = ar
+		for _, aid := range ids {
+			af, ar, err := tx.factsOf(ctx, a.scope, aid)
+			if err != nil {
+				return f, "", err
+			}
+			if len(a.parts) > 0 {
+				af.Restricted, af.AllowedRoles, af.AllowedUsers = false, nil, nil
+			}
+			mergeFacts(&f, af)
+			if reason == "" {
+				reason = ar
+			}
 		}
 	}
 	return f, reason, nil
+}
+
+// addID adds a read id to a set of them.
+func addID(ids *[]int64, v sql.NullInt64) {
+	if v.Valid && !slices.Contains(*ids, v.Int64) {
+		*ids = append(*ids, v.Int64)
+	}
+}
+
+// holdersOf adds the holders read from other tables, with their teams' LPAs,
+// to f.
+func (tx *Tx) holdersOf(ctx context.Context, k *recordScope, id int64, f *vigil.RecordFacts) error {
+	for _, h := range k.holders {
+		if h.from == "" {
+			continue
+		}
+		args := []any{id}
+		q := "SELECT " + h.team + ", " + h.person + ", ht.lpa_id FROM " + k.table + " " + k.alias + ", " + h.from +
+			" LEFT JOIN teams ht ON ht.id = " + h.team + " WHERE " + k.idOf() + " = $1 AND " + h.where
+		if h.until != "" {
+			q += " AND (" + h.until + " IS NULL OR " + h.until + " > $2)"
+			args = append(args, instant(tx.now))
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var team, person, lpa sql.NullInt64
+			if err := rows.Scan(&team, &person, &lpa); err != nil {
+				rows.Close()
+				return err
+			}
+			addID(&f.TeamIDs, team)
+			addID(&f.PersonIDs, person)
+			addID(&f.LPAIDs, lpa)
+		}
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// aboutIDs reads the ids of the records of one kind a record is about,
+// for a record that may be about several.
+func (tx *Tx) aboutIDs(ctx context.Context, k *recordScope, a aboutRecord, id int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT "+a.column+" FROM "+k.table+" "+k.alias+", "+a.from+
+		" WHERE "+k.idOf()+" = $1 AND "+a.where+" ORDER BY 1", id)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, v)
+	}
+	return ids, closeRows(rows)
 }
 
 // ownFacts adds a record's own shares, whole-record restrictions and the
@@ -354,13 +460,14 @@ func mergeFacts(f *vigil.RecordFacts, about vigil.RecordFacts) {
 // childScope: a child's record lies in the LPA where the child lives and
 // with the teams and people who have the child on their caseload.
 var childScope = &recordScope{kind: vigil.KindChild, table: "children", alias: "c", what: "Child", own: true,
-	lpas: []string{"c.lpa_id"},
+	lpas: []string{"c.lpa_id"}, parts: vigil.ChildParts,
 	holders: []holderSource{{from: "child_assignments a", where: "a.child_id = c.id AND a.ended_at IS NULL",
 		team: "a.team_id", person: "a.person_id"}}}
 
 // episodeScope: an episode lies where its child does, and also in its own
-// area: the LPA it is missing from, that LPA's missing-persons team, and
-// the person who reported it and their team. So a call handler who
+// area: the LPA it is missing from, that LPA's missing-persons team, the
+// person who reported it and their team, and the officers deployed to it
+// (until missing.deployed_access_hours after it closes). So a call handler who
 // reports a child held by another area (found by the search before
 // create) sees the episode they made and none of the child's other
 // records; a whole-record restriction of the child holds back every
@@ -368,5 +475,7 @@ var childScope = &recordScope{kind: vigil.KindChild, table: "children", alias: "
 var episodeScope = &recordScope{kind: vigil.KindEpisode, table: "missing_episodes", alias: "e", what: "Missing episode",
 	lpas: []string{"e.lpa_id"},
 	holders: []holderSource{{team: "e.team_id", person: "NULL"},
-		{from: "users eu JOIN people ep ON ep.id = eu.person_id", where: "eu.id = e.created_by", team: "ep.team_id", person: "eu.person_id"}},
+		{from: "users eu JOIN people ep ON ep.id = eu.person_id", where: "eu.id = e.created_by", team: "ep.team_id", person: "eu.person_id"},
+		// The officers deployed to it, until a while after it closes.
+		{from: "deployments d", where: "d.episode_id = e.id", team: "NULL", person: "d.person_id", until: "d.access_until"}},
 	about: []aboutRecord{{scope: childScope, column: "e.child_id"}}}

@@ -253,7 +253,8 @@ type RecordFacts struct {
 	// LPAIDs are the LPAs the record belongs to (a child's home LPA, and
 	// the LPAs of the teams it is assigned to).
 	LPAIDs []int64
-	// TeamIDs and PersonIDs hold the record on their caseload.
+	// TeamIDs and PersonIDs hold the record on their caseload; a person
+	// named here holds it whatever their account's scope.
 	TeamIDs, PersonIDs []int64
 	// SharedWith are the agencies with a current share of the record.
 	SharedWith []int64
@@ -342,6 +343,11 @@ func restrictionAllows(p *Principal, f RecordFacts) bool {
 }
 
 func inScope(p *Principal, f RecordFacts) bool {
+	// A person named as a holder of the record (an officer deployed to an
+	// episode, a child's named officer) holds it at any police scope.
+	if p.Scope != ScopeAgency && p.PersonID != 0 && slices.Contains(f.PersonIDs, p.PersonID) {
+		return true
+	}
 	switch p.Scope {
 	case ScopeForce:
 		return true
