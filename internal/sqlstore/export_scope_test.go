@@ -61,3 +61,26 @@ func (db *DB) DecideKind(ctx context.Context, k TestKind, action vigil.Action, i
 	})
 	return d, err
 }
+
+// NewTestKindAbout declares a kind as NewTestKind does, about several
+// children (the child ids in column of from where where), with a part of
+// it concerning each of them.
+func NewTestKindAbout(kind vigil.RecordKind, table, alias, lpa, team, from, where, column string) TestKind {
+	k := NewTestKind(kind, table, alias, lpa, team)
+	k.s.about = []aboutRecord{{scope: childScope, from: from, where: where, column: column, parts: []string{"about"}}}
+	return k
+}
+
+// WithheldAbout is, of one record of the kind, the children whose part of
+// it is held back from the principal in ctx.
+func (db *DB) WithheldAbout(ctx context.Context, k TestKind, id int64) ([]int64, error) {
+	var out []int64
+	err := db.readTx(ctx, func(tx *Tx) error {
+		w, err := tx.withheldParts(ctx, k.s, []int64{id})
+		if err == nil && w[id] != nil {
+			out = w[id].about[vigil.KindChild]
+		}
+		return err
+	})
+	return out, err
+}

@@ -109,3 +109,99 @@ func TestAThrowawayKindNeedsNoPolicyEdit(t *testing.T) {
 		}
 	})
 }
+
+// TestARecordAboutSeveralIsWithheldPartByPart declares a throwaway kind
+// about several children (a referral, say): a restriction of one of them
+// withholds that child's part of the record, not the whole record, from
+// those it holds back; a partner with a share of one child sees the record
+// with the other child's part withheld; the list SQL and vigil.Decide
+// agree for every demo user. (An episode, about one child, is held back
+// whole by that child's restriction: TestEpisodeListsAgreeWithDecide.)
+func TestARecordAboutSeveralIsWithheldPartByPart(t *testing.T) {
+	const kind vigil.RecordKind = "test_referral"
+	saved := vigil.RolePermissions
+	vigil.RolePermissions = map[vigil.Role][]vigil.Permission{}
+	for r, ps := range saved {
+		vigil.RolePermissions[r] = append(slices.Clone(ps), vigil.Permission{Action: vigil.ActionRead, Kind: kind})
+	}
+	t.Cleanup(func() { vigil.RolePermissions = saved })
+	forEachDemo(t, func(t *testing.T, db *sqlstore.DB, org *demo.Org) {
+		ctx := context.Background()
+		kids := childrenIn(t, db, "missing.ashvale", 1, 2)
+		restricted, other := kids[0], kids[1]
+		for _, q := range []string{
+			`CREATE TABLE test_referrals (id BIGINT PRIMARY KEY, lpa_id BIGINT, team_id BIGINT)`,
+			`CREATE TABLE test_referral_children (referral_id BIGINT, child_id BIGINT)`,
+			// Referral 1 is about both children; 2 about the restricted one
+			// alone; 3 about the other alone. None is in an LPA or held by
+			// a team: each lies only where its children do.
+			`INSERT INTO test_referrals (id) VALUES (1), (2), (3)`,
+		} {
+			if err := db.ExecForTest(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, rc := range [][2]int64{{1, restricted}, {1, other}, {2, restricted}, {3, other}} {
+			if err := db.ExecForTest(ctx, "INSERT INTO test_referral_children (referral_id, child_id) VALUES ($1, $2)", rc[0], rc[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		children := sqlstore.NewChildService(db)
+		if _, err := children.Restrict(vigiltest.As(t, db, "missing.ashvale"), vigil.Restriction{RecordID: restricted,
+			Reason: "Witness protection", AllowedRoles: []vigil.Role{vigil.RoleMissingCoordinator}}); err != nil {
+			t.Fatal(err)
+		}
+		until := vigiltest.Epoch.AddDate(1, 0, 0)
+		if _, err := children.Share(vigiltest.As(t, db, "missing.ashvale"), vigil.Share{RecordID: other, AgencyID: 1,
+			Parts: vigil.ChildParts, Purpose: "Strategy discussion", LawfulBasis: vigil.LawfulBases[0], Until: &until}); err != nil {
+			t.Fatal(err)
+		}
+		k := sqlstore.NewTestKindAbout(kind, "test_referrals", "rf", "rf.lpa_id", "rf.team_id",
+			"test_referral_children rc", "rc.referral_id = rf.id", "rc.child_id")
+		for _, u := range org.Users {
+			uctx := vigiltest.As(t, db, u.Username)
+			listed, err := db.ListKind(uctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var allowed []int64
+			withheld := map[int64][]int64{}
+			for id := int64(1); id <= 3; id++ {
+				d, err := db.DecideKind(uctx, k, vigil.ActionRead, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Allowed {
+					allowed = append(allowed, id)
+					if withheld[id], err = db.WithheldAbout(uctx, k, id); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if !slices.Equal(listed, allowed) {
+				t.Errorf("%s (%s): lists %v, Decide allows %v", u.Username, u.Scope, listed, allowed)
+			}
+			want := func(all []int64, held map[int64][]int64) {
+				t.Helper()
+				if !slices.Equal(allowed, all) {
+					t.Errorf("%s reads referrals %v, want %v", u.Username, allowed, all)
+				}
+				for id, w := range held {
+					if !slices.Equal(withheld[id], w) {
+						t.Errorf("%s: referral %d withholds the parts about children %v, want %v", u.Username, id, withheld[id], w)
+					}
+				}
+			}
+			switch u.Username {
+			case "auditor": // force scope, not a coordinator
+				want([]int64{1, 2, 3}, map[int64][]int64{1: {restricted}, 2: {restricted}, 3: nil})
+			case "missing.ashvale": // a coordinator: the restriction lets them in
+				want([]int64{1, 2, 3}, map[int64][]int64{1: nil, 2: nil, 3: nil})
+			case "social.worker": // shared the other child only
+				want([]int64{1, 3}, map[int64][]int64{1: {restricted}, 3: nil})
+			case "health.nurse": // shared neither
+				want(nil, nil)
+			}
+		}
+	})
+}

@@ -113,3 +113,36 @@ func TestRefusalsSayWhy(t *testing.T) {
 		t.Errorf("a read-only token reading: %+v", d)
 	}
 }
+
+// TestANamedHolderHoldsAtAnyScope: a person named as a holder of a record
+// (an officer deployed to an episode) may act on it as their role allows,
+// whatever their account's scope; a partner agency's practitioner is not
+// let in so, and a restriction still holds the named holder back.
+func TestANamedHolderHoldsAtAnyScope(t *testing.T) {
+	held := RecordFacts{LPAIDs: []int64{9}, TeamIDs: []int64{90}, PersonIDs: []int64{100}}
+	for _, c := range []struct {
+		scope Scope
+		role  Role
+		want  bool
+	}{
+		{ScopeTeam, RoleResponseOfficer, true},
+		{ScopeLPA, RoleResponseOfficer, true},
+		{ScopeCaseload, RoleResponseOfficer, true},
+		{ScopeAgency, RolePartner, false},
+	} {
+		p := &Principal{User: User{ID: 7}, Roles: []Role{c.role}, Scope: c.scope, LPAID: 1, TeamID: 10, PersonID: 100, AgencyID: 1}
+		if d := Decide(p, ActionRead, KindEpisode, held); d.Allowed != c.want || d.ByBreakGlass {
+			t.Errorf("%s %s named as the holder: %+v, want allowed=%v", c.scope, c.role, d, c.want)
+		}
+		other := *p
+		other.PersonID = 101
+		if d := Decide(&other, ActionRead, KindEpisode, held); d.Allowed {
+			t.Errorf("%s %s not named: allowed", c.scope, c.role)
+		}
+		restricted := held
+		restricted.Restricted, restricted.AllowedRoles = true, []Role{RoleAuditor}
+		if d := Decide(p, ActionRead, KindEpisode, restricted); d.Allowed {
+			t.Errorf("%s %s named, but the record is restricted to auditors: allowed", c.scope, c.role)
+		}
+	}
+}
