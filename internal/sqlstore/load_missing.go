@@ -176,7 +176,7 @@ func (b *Bulk) Episodes(episodes func() iter.Seq2[EpisodeLoad, error], t vigil.T
 	}
 	// A deployed officer holds a closed episode for the default while
 	// after its close (see Tx.endDeployedAccess).
-	if _, err := b.Copy("deployments", []string{"episode_id", "person_id", "deployed_at", "deployed_by", "access_until"},
+	if _, err := b.Copy("deployments", []string{"episode_id", "person_id", "deployed_at", "deployed_by", "access_ends_at"},
 		pass(func(l EpisodeLoad, emit func(Row) bool) bool {
 			e := l.Episode
 			if e.DeployedAt == nil {

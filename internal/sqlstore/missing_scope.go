@@ -43,7 +43,7 @@ func (tx *Tx) endDeployedAccess(ctx context.Context, episode int64, closedAt tim
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE deployments SET access_until = $1 WHERE episode_id = $2 AND access_until IS NULL",
+	_, err = tx.ExecContext(ctx, "UPDATE deployments SET access_ends_at = $1 WHERE episode_id = $2 AND access_ends_at IS NULL",
 		instant(closedAt.Add(after)), episode)
 	return err
 }

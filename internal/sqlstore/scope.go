@@ -477,5 +477,5 @@ var episodeScope = &recordScope{kind: vigil.KindEpisode, table: "missing_episode
 	holders: []holderSource{{team: "e.team_id", person: "NULL"},
 		{from: "users eu JOIN people ep ON ep.id = eu.person_id", where: "eu.id = e.created_by", team: "ep.team_id", person: "eu.person_id"},
 		// The officers deployed to it, until a while after it closes.
-		{from: "deployments d", where: "d.episode_id = e.id", team: "NULL", person: "d.person_id", until: "d.access_until"}},
+		{from: "deployments d", where: "d.episode_id = e.id", team: "NULL", person: "d.person_id", until: "d.access_ends_at"}},
 	about: []aboutRecord{{scope: childScope, column: "e.child_id"}}}
