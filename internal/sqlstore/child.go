@@ -240,30 +240,37 @@ func (tx *Tx) decideChild(ctx context.Context, action vigil.Action, id int64) (v
 func (s *ChildService) Child(ctx context.Context, id int64) (*vigil.ChildRecord, error) {
 	var out *vigil.ChildRecord
 	err := s.db.writeTx(ctx, func(tx *Tx) error {
-		if tx.who == nil {
-			return vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue")
-		}
-		d, reason, err := tx.decideChild(ctx, vigil.ActionRead, id)
-		if err != nil {
-			return err
-		}
-		c, err := scanChild(tx.QueryRowContext(ctx, "SELECT "+childCols+" FROM children c WHERE c.id = $1", id))
-		if err != nil {
-			return err
-		}
-		recs := []vigil.ChildRecord{{Child: *c, ByBreakGlass: d.ByBreakGlass}}
-		if err := tx.mask(ctx, recs); err != nil {
-			return err
-		}
-		out = &recs[0]
-		e := tx.entry(vigil.ActionRead, vigil.KindChild, []int64{id}, vigil.OutcomeOK, "")
-		if d.ByBreakGlass {
-			e.Purpose, e.Reason = reason, "break-glass"
-		}
-		tx.pending = append(tx.pending, e)
-		return nil
+		var err error
+		out, err = tx.readChild(ctx, id, "")
+		return err
 	})
 	return out, err
+}
+
+// readChild reads one child as the principal may see them, and logs the
+// read (with note; under a break-glass opening, its reason).
+func (tx *Tx) readChild(ctx context.Context, id int64, note string) (*vigil.ChildRecord, error) {
+	if tx.who == nil {
+		return nil, vigil.Errorf(vigil.EUNAUTHENTICATED, "Sign in to continue")
+	}
+	d, reason, err := tx.decideChild(ctx, vigil.ActionRead, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := scanChild(tx.QueryRowContext(ctx, "SELECT "+childCols+" FROM children c WHERE c.id = $1", id))
+	if err != nil {
+		return nil, err
+	}
+	recs := []vigil.ChildRecord{{Child: *c, ByBreakGlass: d.ByBreakGlass}}
+	if err := tx.mask(ctx, recs); err != nil {
+		return nil, err
+	}
+	e := tx.entry(vigil.ActionRead, vigil.KindChild, []int64{id}, vigil.OutcomeOK, note)
+	if d.ByBreakGlass {
+		e.Purpose, e.Reason = reason, "break-glass"
+	}
+	tx.pending = append(tx.pending, e)
+	return &recs[0], nil
 }
 
 // OpenWithReason implements vigil.ChildService.
@@ -435,36 +442,43 @@ func (s *ChildService) Shares(ctx context.Context, childID int64) ([]vigil.Share
 		if _, _, err := tx.decideChild(ctx, vigil.ActionRead, childID); err != nil {
 			return err
 		}
-		q := `SELECT s.id, s.agency_id, a.name, s.record_id, s.parts, s.purpose, s.lawful_basis, s.shared_by, s.shared_at,
-			s.until_at, s.revoked_at FROM shares s JOIN agencies a ON a.id = s.agency_id
-			WHERE s.record_kind = 'child' AND s.record_id = $1`
-		args := []any{childID}
-		if tx.who.Scope == vigil.ScopeAgency {
-			q += " AND s.agency_id = $2" // a partner sees only its own agency's shares
-			args = append(args, tx.who.AgencyID)
-		}
-		rows, err := tx.QueryContext(ctx, q+" ORDER BY s.shared_at DESC, s.id DESC", args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var sh vigil.Share
-			var parts string
-			if err := rows.Scan(&sh.ID, &sh.AgencyID, &sh.AgencyName, &sh.RecordID, &parts, &sh.Purpose, &sh.LawfulBasis,
-				&sh.SharedBy, scanInstant{&sh.SharedAt}, scanNullInstant{&sh.Until}, scanNullInstant{&sh.RevokedAt}); err != nil {
-				rows.Close()
-				return err
-			}
-			sh.RecordKind, sh.Parts = vigil.KindChild, listItems(parts)
-			out = append(out, sh)
-		}
-		if err := closeRows(rows); err != nil {
+		var err error
+		if out, err = tx.shares(ctx, childID); err != nil {
 			return err
 		}
 		tx.log(vigil.ActionRead, vigil.KindChild, []int64{childID}, vigil.OutcomeOK, "shares")
 		return nil
 	})
 	return out, err
+}
+
+// shares reads a child's shares: a partner sees only its own agency's.
+func (tx *Tx) shares(ctx context.Context, childID int64) ([]vigil.Share, error) {
+	q := `SELECT s.id, s.agency_id, a.name, s.record_id, s.parts, s.purpose, s.lawful_basis, s.shared_by, s.shared_at,
+		s.until_at, s.revoked_at FROM shares s JOIN agencies a ON a.id = s.agency_id
+		WHERE s.record_kind = 'child' AND s.record_id = $1`
+	args := []any{childID}
+	if tx.who.Scope == vigil.ScopeAgency {
+		q += " AND s.agency_id = $2"
+		args = append(args, tx.who.AgencyID)
+	}
+	rows, err := tx.QueryContext(ctx, q+" ORDER BY s.shared_at DESC, s.id DESC", args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []vigil.Share
+	for rows.Next() {
+		var sh vigil.Share
+		var parts string
+		if err := rows.Scan(&sh.ID, &sh.AgencyID, &sh.AgencyName, &sh.RecordID, &parts, &sh.Purpose, &sh.LawfulBasis,
+			&sh.SharedBy, scanInstant{&sh.SharedAt}, scanNullInstant{&sh.Until}, scanNullInstant{&sh.RevokedAt}); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		sh.RecordKind, sh.Parts = vigil.KindChild, listItems(parts)
+		out = append(out, sh)
+	}
+	return out, closeRows(rows)
 }
 
 // ChildHistory implements vigil.ChildService.

@@ -395,6 +395,9 @@ type ChildService interface {
 	Children(ctx context.Context, f ChildFilter) (Page[ChildRecord], error)
 	// Child returns one child as the principal may see it.
 	Child(ctx context.Context, id int64) (*ChildRecord, error)
+	// ChildView is what a child's page shows, read at once and logged as
+	// one read of the child.
+	ChildView(ctx context.Context, id int64) (*ChildView, error)
 	// OpenWithReason opens a child's record outside the principal's scope
 	// for a while, for one of BreakGlassPurposes, recording the reason and
 	// telling their supervisor. It opens the record for reading only.
@@ -478,4 +481,15 @@ var childPermissions = map[Role][]Permission{
 	RolePartner:           perms(KindChild, ActionRead, ActionList, ActionSearch),
 	RoleAuditor:           perms(KindChild, ActionRead, ActionList, ActionSearch, ActionExport),
 	RoleSeniorLeader:      perms(KindChild, ActionRead, ActionList, ActionSearch),
+}
+
+// ChildView is a child's page: the child as the principal may see them,
+// with the names the page shows, their shares, the agencies the principal
+// may share with, and the language findings in their record.
+type ChildView struct {
+	Child    *ChildRecord
+	LPAName  string
+	Shares   []Share
+	Agencies []Agency // for those who may share
+	Findings []StoredFinding
 }

@@ -64,52 +64,67 @@ func (s *Server) loadChild(w http.ResponseWriter, r *http.Request, purpose strin
 	ctx := vigil.WithPurpose(r.Context(), purpose)
 	c, err := s.svc.Children.Child(ctx, id)
 	if err != nil {
-		var ve *vigil.Error
-		if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.Restricted &&
-			vigil.PrincipalFrom(r.Context()).Has(vigil.ActionRestrict, vigil.KindChild) {
-			s.render(w, r, http.StatusForbidden, "child-restricted", &Page{Title: "This record is restricted", Data: id})
-			return nil, false
-		}
-		if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.BreakGlass {
-			s.render(w, r, http.StatusForbidden, "child-outside", &Page{Title: "This record is outside your area of work",
-				Data: outsideData{ID: id, Purposes: vigil.BreakGlassPurposes}})
-			return nil, false
-		}
+		s.childRefused(w, r, id, err)
+		return nil, false
+	}
+	d := s.newChildData(c)
+	// The names of the force's areas and agencies, for those who may read
+	// them (a partner agency's practitioner may not).
+	org, err := s.svc.Org.Organisation(r.Context())
+	if vigil.ErrorCode(err) == vigil.EFORBIDDEN {
+		return d, true
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return nil, false
 	}
-	d := &childData{Child: c, Age: vigil.AgeOn(c.DateOfBirth, s.now()), Bases: vigil.LawfulBases, Parts: vigil.ChildParts,
-		Roles: vigil.Roles}
-	if org, err := s.svc.Org.Organisation(r.Context()); err == nil {
-		for _, l := range org.LPAs {
-			if l.ID == c.LPAID {
-				d.LPA = l.Name
-			}
+	for _, l := range org.LPAs {
+		if l.ID == c.LPAID {
+			d.LPA = l.Name
 		}
-		d.Agencies = org.Agencies
 	}
+	d.Agencies = org.Agencies
 	return d, true
 }
 
-func (s *Server) childPage(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadChild(w, r, purposeChildView)
-	if !ok {
+func (s *Server) newChildData(c *vigil.ChildRecord) *childData {
+	return &childData{Child: c, Age: vigil.AgeOn(c.DateOfBirth, s.now()), Bases: vigil.LawfulBases, Parts: vigil.ChildParts,
+		Roles: vigil.Roles}
+}
+
+// childRefused answers a refused read of a child: where the record is
+// restricted, those who may lift restrictions are told where to look; where
+// it is outside the reader's area, they are offered to open it with a
+// reason; otherwise the error's own page.
+func (s *Server) childRefused(w http.ResponseWriter, r *http.Request, id int64, err error) {
+	var ve *vigil.Error
+	if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.Restricted &&
+		vigil.PrincipalFrom(r.Context()).Has(vigil.ActionRestrict, vigil.KindChild) {
+		s.render(w, r, http.StatusForbidden, "child-restricted", &Page{Title: "This record is restricted", Data: id})
 		return
 	}
-	shares, err := s.svc.Children.Shares(vigil.WithPurpose(r.Context(), purposeChildView), d.Child.ID)
+	if vigil.ErrorCode(err) == vigil.EFORBIDDEN && errors.As(err, &ve) && ve.BreakGlass {
+		s.render(w, r, http.StatusForbidden, "child-outside", &Page{Title: "This record is outside your area of work",
+			Data: outsideData{ID: id, Purposes: vigil.BreakGlassPurposes}})
+		return
+	}
+	s.pageError(w, r, err)
+}
+
+// childPage is a child's record, read in one call (ChildView).
+func (s *Server) childPage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d.Shares = shares
-	if p := vigil.PrincipalFrom(r.Context()); p.Has(vigil.ActionList, vigil.KindLanguage) {
-		page, err := s.svc.Language.Findings(r.Context(), vigil.FindingFilter{RecordKind: vigil.KindChild, RecordID: d.Child.ID})
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		d.Findings = page.Items
+	v, err := s.svc.Children.ChildView(vigil.WithPurpose(r.Context(), purposeChildView), id)
+	if err != nil {
+		s.childRefused(w, r, id, err)
+		return
 	}
+	d := s.newChildData(v.Child)
+	d.LPA, d.Agencies, d.Shares, d.Findings = v.LPAName, v.Agencies, v.Shares, v.Findings
 	d.Shared = r.URL.Query().Get("shared") == "1"
 	d.Opened = r.URL.Query().Get("opened") == "1"
 	s.render(w, r, http.StatusOK, "child", &Page{Title: d.Child.FullName(), Data: d})

@@ -92,3 +92,33 @@ func logSince(t *testing.T, f *fixture, seq int64) []vigil.AccessEntry {
 	}
 	return out
 }
+
+// TestChildPageIsOneRead: a child's page (the record, its shares, the
+// agencies to share with, its LPA's name and its language findings) is
+// read in one call and written to the access log as one read of the
+// child, for a coordinator, an auditor and the partner it is shared with.
+func TestChildPageIsOneRead(t *testing.T) {
+	f := newFixture(t)
+	page, err := sqlstore.NewChildService(f.db).Children(vigiltest.As(t, f.db, "social.worker"),
+		vigil.ChildFilter{PageRequest: vigil.PageRequest{Limit: 1}})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatal("no child is shared with the social worker", err)
+	}
+	child := page.Items[0]
+	for _, user := range []string{"missing.ashvale", "auditor", "social.worker"} {
+		c := f.client(user)
+		before := logHead(t, f)
+		r, body := f.do(c, "GET", "/children/"+itoa(child.ID), nil)
+		if r.StatusCode != 200 {
+			t.Fatalf("%s: %s", user, r.Status)
+		}
+		if !strings.Contains(string(body), child.FamilyName) {
+			t.Errorf("%s: the page does not name the child", user)
+		}
+		entries := logSince(t, f, before)
+		if len(entries) != 1 || entries[0].Action != vigil.ActionRead || entries[0].RecordKind != vigil.KindChild ||
+			!slices.Equal(entries[0].RecordIDs, []int64{child.ID}) {
+			t.Errorf("%s's page view wrote %d entries, want one read of child %d: %+v", user, len(entries), child.ID, entries)
+		}
+	}
+}
